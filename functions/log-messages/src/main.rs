@@ -1,0 +1,16 @@
+//! `log-messages`: 2-Way Messages (`message.logged`) into each case's
+//! Communications thread. SQS FIFO trigger, message group = case.
+
+use aws_adapters::{Aws, lambda};
+use hona_push::Pipeline;
+use hona_push::communications::Messages;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    lambda::init_tracing();
+    let aws = Aws::from_env().await?;
+    let push = Messages {
+        log: aws.communications_log(),
+    };
+    lambda::run(Pipeline::new(push, aws.stores())).await
+}

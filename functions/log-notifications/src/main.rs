@@ -1,0 +1,16 @@
+//! `log-notifications`: Hona notifications (`notification.sent`) into the same
+//! Communications thread as the case's messages. SQS FIFO trigger, group = case.
+
+use aws_adapters::{Aws, lambda};
+use hona_push::Pipeline;
+use hona_push::communications::Notifications;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    lambda::init_tracing();
+    let aws = Aws::from_env().await?;
+    let push = Notifications {
+        log: aws.communications_log(),
+    };
+    lambda::run(Pipeline::new(push, aws.stores())).await
+}

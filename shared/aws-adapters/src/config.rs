@@ -1,0 +1,66 @@
+//! The resource names a function reads from its environment (set by the SAM
+//! template; listed in the README). Read once at cold start; a missing one stops
+//! the function with a message naming it, rather than failing on first use.
+
+use std::env;
+
+#[derive(Debug, Clone)]
+pub struct ResourceNames {
+    pub integrations_table: String,
+    pub idempotency_table: String,
+    pub ledger_table: String,
+    pub case_threads_table: String,
+    pub leases_table: String,
+    /// Secrets Manager names: `{prefix}/oauth-client`, `{prefix}/tokens/{integration}`.
+    pub secret_prefix: String,
+    pub dead_letter_queue_url: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("missing environment variable(s): {}", .0.join(", "))]
+pub struct MissingConfig(pub Vec<&'static str>);
+
+impl ResourceNames {
+    pub const VARIABLES: [&'static str; 7] = [
+        "HONA_INTEGRATIONS_TABLE",
+        "HONA_IDEMPOTENCY_TABLE",
+        "HONA_LEDGER_TABLE",
+        "HONA_CASE_THREADS_TABLE",
+        "HONA_LEASES_TABLE",
+        "HONA_SECRET_PREFIX",
+        "HONA_DEAD_LETTER_QUEUE_URL",
+    ];
+
+    pub fn from_env() -> Result<Self, MissingConfig> {
+        let mut missing = Vec::new();
+        let mut read = |name: &'static str| match env::var(name) {
+            Ok(v) if !v.trim().is_empty() => v,
+            _ => {
+                missing.push(name);
+                String::new()
+            }
+        };
+        let names = Self {
+            integrations_table: read("HONA_INTEGRATIONS_TABLE"),
+            idempotency_table: read("HONA_IDEMPOTENCY_TABLE"),
+            ledger_table: read("HONA_LEDGER_TABLE"),
+            case_threads_table: read("HONA_CASE_THREADS_TABLE"),
+            leases_table: read("HONA_LEASES_TABLE"),
+            secret_prefix: read("HONA_SECRET_PREFIX").trim_end_matches('/').to_owned(),
+            dead_letter_queue_url: read("HONA_DEAD_LETTER_QUEUE_URL"),
+        };
+        if missing.is_empty() {
+            Ok(names)
+        } else {
+            Err(MissingConfig(missing))
+        }
+    }
+
+    pub fn oauth_client_secret(&self) -> String {
+        format!("{}/oauth-client", self.secret_prefix)
+    }
+
+    pub fn tokens_secret(&self, integration: &str) -> String {
+        format!("{}/tokens/{integration}", self.secret_prefix)
+    }
+}

@@ -1,0 +1,50 @@
+//! The DynamoDB side of the domain's stores, one table each.
+
+pub mod idempotency;
+pub mod integrations;
+pub mod lease;
+pub mod ledger;
+pub mod threads;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use hona_push::StoreError;
+use std::collections::HashMap;
+
+pub type Item = HashMap<String, AttributeValue>;
+
+pub(crate) fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+pub(crate) fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+pub(crate) fn get_s<'a>(item: &'a Item, key: &str) -> Option<&'a str> {
+    item.get(key)
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+}
+
+pub(crate) fn get_n(item: &Item, key: &str) -> Option<i64> {
+    item.get(key)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|n| n.parse::<f64>().ok())
+        .map(|f| f as i64)
+}
+
+pub(crate) fn get_bool(item: &Item, key: &str) -> Option<bool> {
+    item.get(key).and_then(|v| v.as_bool().ok()).copied()
+}
+
+/// An SDK error as a store error: the full context (not just "service error").
+pub(crate) fn store_error<E>(store: &'static str, operation: &'static str, e: E) -> StoreError
+where
+    E: std::error::Error + 'static,
+{
+    StoreError::new(
+        store,
+        operation,
+        aws_smithy_types::error::display::DisplayErrorContext(&e).to_string(),
+    )
+}

@@ -1,0 +1,93 @@
+//! The Lambda entrypoint every push function shares: an SQS batch (with partial
+//! batch failures) or a single EventBridge event, through the push's pipeline.
+
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use hona_push::batch::{QueueMessage, process_batch};
+use hona_push::{Deadline, Disposition, Pipeline, Push, RecordResult};
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// JSON log lines (CloudWatch-friendly), level from `RUST_LOG` (default `info`).
+/// What is logged is ids, kinds, counts and durations; never message content.
+pub fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(filter)
+        .with_current_span(true)
+        .with_span_list(false)
+        .with_target(false)
+        .with_ansi(false)
+        .try_init();
+}
+
+/// Runs the function until the Lambda runtime stops it.
+pub async fn run<P: Push + 'static>(pipeline: Pipeline<P>) -> Result<(), Error> {
+    let pipeline = Arc::new(pipeline);
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+        let pipeline = pipeline.clone();
+        async move {
+            handle(
+                &pipeline,
+                event.payload,
+                Deadline::from_epoch_millis(event.context.deadline),
+            )
+            .await
+        }
+    }))
+    .await
+}
+
+/// One invocation. An SQS batch answers with `batchItemFailures` (the event-source
+/// mapping is configured with `ReportBatchItemFailures`); an EventBridge event
+/// answers with its disposition, or an error so EventBridge retries it.
+pub async fn handle<P: Push>(
+    pipeline: &Pipeline<P>,
+    payload: Value,
+    deadline: Deadline,
+) -> Result<Value, Error> {
+    if payload.get("Records").is_some() {
+        let event: SqsEvent = serde_json::from_value(payload)?;
+        let messages = event
+            .records
+            .into_iter()
+            .filter_map(|r| {
+                let group = r.attributes.get("MessageGroupId").cloned();
+                Some(QueueMessage {
+                    message_id: r.message_id?,
+                    body: r.body.unwrap_or_default(),
+                    group,
+                })
+            })
+            .collect();
+        let report = process_batch(pipeline, messages, deadline).await;
+        let mut response = SqsBatchResponse::default();
+        response.batch_item_failures = report
+            .failed_ids
+            .into_iter()
+            .map(|id| {
+                let mut failure = BatchItemFailure::default();
+                failure.item_identifier = id;
+                failure
+            })
+            .collect();
+        return Ok(serde_json::to_value(response)?);
+    }
+
+    // EventBridge (or a direct invoke): the payload itself is the event.
+    let body = payload.to_string();
+    match pipeline.process(&body, None, deadline).await {
+        RecordResult::Done(disposition) => {
+            let (status, reason) = match disposition {
+                Disposition::Landed => ("landed", None),
+                Disposition::AlreadyLanded => ("already_landed", None),
+                Disposition::Skipped => ("skipped", None),
+                Disposition::DeadLettered(reason) => ("dead_lettered", Some(reason)),
+            };
+            Ok(json!({ "status": status, "reason": reason }))
+        }
+        RecordResult::Retry(kind) => Err(format!("not pushed yet ({kind}); retry").into()),
+    }
+}

@@ -1,0 +1,97 @@
+//! Connects an integration to MyCase: its own tokens (Secrets Manager), its own
+//! refresh lease (DynamoDB), the process-wide transport and rate limiter.
+//!
+//! Clients are kept per integration for the life of the Lambda instance, so a warm
+//! instance reuses the access token it already has instead of reading the secret
+//! on every event.
+
+use crate::config::ResourceNames;
+use crate::dynamo::lease::DynamoRefreshLease;
+use crate::secrets::{SecretsTokenStore, load_oauth_app};
+use async_trait::async_trait;
+use hona_push::PushError;
+use hona_push::ids::IntegrationId;
+use hona_push::integration::Integration;
+use hona_push::ports::{Communications, Connect};
+use mycase_client::{MyCaseClient, OAuthApp, TokenManager, Transport};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::OnceCell;
+
+pub struct MyCaseConnector {
+    transport: Arc<Transport>,
+    secrets: aws_sdk_secretsmanager::Client,
+    dynamo: aws_sdk_dynamodb::Client,
+    names: ResourceNames,
+    app: OnceCell<OAuthApp>,
+    clients: Mutex<HashMap<IntegrationId, MyCaseClient>>,
+}
+
+impl MyCaseConnector {
+    pub fn new(
+        transport: Arc<Transport>,
+        secrets: aws_sdk_secretsmanager::Client,
+        dynamo: aws_sdk_dynamodb::Client,
+        names: ResourceNames,
+    ) -> Self {
+        Self {
+            transport,
+            secrets,
+            dynamo,
+            names,
+            app: OnceCell::new(),
+            clients: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The MyCase client of one integration (created on first use).
+    pub async fn client(&self, integration: &Integration) -> Result<MyCaseClient, PushError> {
+        if let Some(client) = self
+            .clients
+            .lock()
+            .expect("not poisoned")
+            .get(&integration.id)
+        {
+            return Ok(client.clone());
+        }
+        let app = self
+            .app
+            .get_or_try_init(|| async {
+                load_oauth_app(&self.secrets, &self.names.oauth_client_secret()).await
+            })
+            .await
+            .map_err(|e| {
+                PushError::transient(
+                    "oauth_client_unavailable",
+                    format!(
+                        "The MyCase OAuth client credentials could not be read: {}",
+                        e.message()
+                    ),
+                )
+            })?;
+        let id = integration.id.as_str();
+        let store = SecretsTokenStore::new(self.secrets.clone(), self.names.tokens_secret(id));
+        let lease =
+            DynamoRefreshLease::new(self.dynamo.clone(), self.names.leases_table.clone(), id);
+        let tokens = TokenManager::new(app.clone(), Arc::new(store), Arc::new(lease));
+        let client = MyCaseClient::new(self.transport.clone(), Arc::new(tokens));
+        let mut clients = self.clients.lock().expect("not poisoned");
+        // Another task may have raced us here; keep the first so both share one token cache.
+        Ok(clients
+            .entry(integration.id.clone())
+            .or_insert(client)
+            .clone())
+    }
+}
+
+#[async_trait]
+impl Connect<dyn Communications> for MyCaseConnector {
+    async fn connect(
+        &self,
+        integration: &Integration,
+        deadline: tokio::time::Instant,
+    ) -> Result<Arc<dyn Communications>, PushError> {
+        let client = self.client(integration).await?;
+        Ok(Arc::new(client.with_deadline(deadline)))
+    }
+}

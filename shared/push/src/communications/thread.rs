@@ -1,0 +1,77 @@
+//! One Communications thread per case, whoever logs first.
+//!
+//! Messages and notifications arrive on two queues, so the first message and the
+//! first notification of a case can race. The thread id lives in a store keyed by
+//! (integration, case); creating it needs a claim there first, so only one racer
+//! ever calls MyCase. The claim lapses, so a racer that died mid-creation does not
+//! block the case forever.
+//!
+//! The thread opens with a fixed header message rather than with the first entry:
+//! creating the thread is then not tied to any one event, and an entry's
+//! exactly-once bookkeeping stays the plain "one message per event".
+
+use crate::error::PushError;
+use crate::ids::{CaseId, IntegrationId, StaffId};
+use crate::ports::{CaseThreads, Communications, ThreadSlot};
+use chrono::Utc;
+use std::time::Duration;
+
+pub const THREAD_SUBJECT: &str = "Hona: texts, portal messages and notifications";
+pub const THREAD_HEADER: &str = "Hona logs this case's text messages, portal messages and notifications in this thread, each with when it was sent, who sent it and the full text.";
+
+/// How long a creation claim holds before another racer may take over.
+const CLAIM_FOR: chrono::Duration = chrono::Duration::seconds(30);
+/// How often a waiting racer looks again.
+const POLL_EVERY: Duration = Duration::from_millis(150);
+
+pub fn thread_key(integration: &IntegrationId, case: CaseId) -> String {
+    format!("{integration}#{case}")
+}
+
+/// Returns the case's thread, creating it if this is the first entry.
+pub async fn thread_for_case(
+    threads: &dyn CaseThreads,
+    mycase: &dyn Communications,
+    integration: &IntegrationId,
+    case: CaseId,
+    sender: StaffId,
+    owner: &str,
+    wait_until: tokio::time::Instant,
+) -> Result<i64, PushError> {
+    let key = thread_key(integration, case);
+    loop {
+        match threads.get(&key).await? {
+            Some(ThreadSlot::Ready(thread)) => return Ok(thread),
+            Some(ThreadSlot::Creating { until, .. }) if until > Utc::now() => {
+                // Someone else is creating it right now: wait for them.
+            }
+            _ => {
+                let now = Utc::now();
+                if threads.claim(&key, owner, now + CLAIM_FOR, now).await? {
+                    let created = mycase
+                        .create_case_thread(case, THREAD_SUBJECT, THREAD_HEADER, sender)
+                        .await;
+                    let thread = match created {
+                        Ok(thread) => thread,
+                        Err(e) => {
+                            // Best effort: if this fails too, the claim lapses on its own.
+                            let _ = threads.release(&key, owner).await;
+                            return Err(e);
+                        }
+                    };
+                    threads.set_ready(&key, owner, thread).await?;
+                    return Ok(thread);
+                }
+                // Lost the race for the claim: loop and read the winner's slot.
+                continue;
+            }
+        }
+        if tokio::time::Instant::now() + POLL_EVERY >= wait_until {
+            return Err(PushError::transient(
+                "thread_being_created",
+                "Another invocation is creating this case's thread; the entry will be retried.",
+            ));
+        }
+        tokio::time::sleep(POLL_EVERY).await;
+    }
+}

@@ -1,0 +1,100 @@
+//! What one event did: the records the ledger and the idempotency store keep.
+
+use crate::ids::{CaseId, EventId, IntegrationId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The five push types (and the function each has).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PushType {
+    Messages,
+    Notifications,
+    Documents,
+    FormFields,
+    Leads,
+}
+
+impl PushType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PushType::Messages => "messages",
+            PushType::Notifications => "notifications",
+            PushType::Documents => "documents",
+            PushType::FormFields => "form_fields",
+            PushType::Leads => "leads",
+        }
+    }
+}
+
+/// A MyCase record a push created or changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyCaseRef {
+    /// `message`, `message_thread`, `note`, `document`, `case`, `client`, …
+    pub kind: String,
+    pub id: i64,
+}
+
+impl MyCaseRef {
+    pub fn new(kind: &str, id: i64) -> Self {
+        Self {
+            kind: kind.to_owned(),
+            id,
+        }
+    }
+}
+
+/// Proof that an event landed in MyCase.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Landed {
+    pub refs: Vec<MyCaseRef>,
+}
+
+/// The ledger's verdict on one event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    Landed {
+        refs: Vec<MyCaseRef>,
+    },
+    Skipped {
+        /// Machine-readable, e.g. `integration_inactive`.
+        reason: String,
+    },
+    Failed {
+        /// Machine-readable kind, e.g. `mycase_rejected_422`, `case_not_found`.
+        kind: String,
+        /// A plain sentence for the operator; never personal data.
+        reason: String,
+        /// Permanent failures go to the dead-letter queue; others are retried.
+        permanent: bool,
+    },
+}
+
+impl Outcome {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Outcome::Landed { .. } => "landed",
+            Outcome::Skipped { .. } => "skipped",
+            Outcome::Failed { .. } => "failed",
+        }
+    }
+}
+
+/// One ledger row: what happened to one event of one integration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LedgerEntry {
+    pub integration_id: IntegrationId,
+    pub event_id: EventId,
+    /// The event's `type` as sent (it may be one the contract does not know).
+    pub event_type: String,
+    pub push_type: PushType,
+    pub case_id: Option<CaseId>,
+    pub event_time: String,
+    pub recorded_at: DateTime<Utc>,
+    pub outcome: Outcome,
+    /// The event itself, kept for skipped and failed events so they can be replayed
+    /// (SPEC §1: events for an inactive integration are not lost). Not kept for
+    /// landed events: nothing needs them, and they hold a client's words.
+    pub event_json: Option<String>,
+}

@@ -1,0 +1,141 @@
+//! The small traits at the I/O edge. The domain only talks to these; the AWS
+//! adapters implement them over DynamoDB, Secrets Manager and SQS, the MyCase
+//! adapter over the MyCase client, and `fakes` in memory for unit tests.
+
+use crate::error::{PushError, StoreError};
+use crate::ids::{CaseId, EventId, IntegrationId, StaffId};
+use crate::integration::Integration;
+use crate::outcome::{Landed, LedgerEntry};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+/// Reads integration records (DynamoDB `integrations`).
+#[async_trait]
+pub trait IntegrationStore: Send + Sync {
+    async fn get(&self, id: &IntegrationId) -> Result<Option<Integration>, StoreError>;
+}
+
+/// The answer to "may I push this event now?".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// Nobody has pushed it: this caller now holds it until the given deadline.
+    Acquired,
+    /// It already landed; here is what it made.
+    AlreadyLanded(Landed),
+    /// Another invocation holds it and its deadline has not passed.
+    InProgress,
+}
+
+/// Exactly-once bookkeeping, Powertools style: an in-progress record with a deadline
+/// (so a crashed invocation's claim expires), then a completed record with the
+/// result (so a redelivery returns it instead of pushing again).
+#[async_trait]
+pub trait IdempotencyStore: Send + Sync {
+    async fn claim(
+        &self,
+        event: &EventId,
+        in_progress_until: DateTime<Utc>,
+    ) -> Result<Claim, StoreError>;
+    async fn complete(&self, event: &EventId, landed: &Landed) -> Result<(), StoreError>;
+    /// Drops an in-progress claim after a failure, so a retry need not wait for it to expire.
+    async fn release(&self, event: &EventId) -> Result<(), StoreError>;
+}
+
+/// One row per event (DynamoDB `ledger`): landed, skipped or failed, and why.
+#[async_trait]
+pub trait Ledger: Send + Sync {
+    /// Records the entry. A landed row is never overwritten by a later skipped or
+    /// failed one (a redelivery after deactivation must not hide that it landed).
+    async fn record(&self, entry: &LedgerEntry) -> Result<(), StoreError>;
+}
+
+/// A message that can never be pushed, with its reason (SQS dead-letter queue).
+#[derive(Debug, Clone)]
+pub struct DeadLetter<'a> {
+    pub body: &'a str,
+    /// Machine-readable: `invalid_json`, `missing_field`, `case_not_found`, …
+    pub reason: &'a str,
+    /// Plain words; field names only, never values.
+    pub detail: &'a str,
+    pub event_id: Option<&'a EventId>,
+    pub integration_id: Option<&'a IntegrationId>,
+    /// The FIFO message group it came from, so a replay keeps its order.
+    pub group: Option<&'a str>,
+}
+
+#[async_trait]
+pub trait DeadLetters: Send + Sync {
+    async fn send(&self, letter: &DeadLetter<'_>) -> Result<(), StoreError>;
+}
+
+/// Gives a push the MyCase port `T` for one integration (its own tokens: one firm's
+/// data can only reach that firm's account), bound to the invocation's deadline.
+#[async_trait]
+pub trait Connect<T: ?Sized + Send + Sync>: Send + Sync {
+    async fn connect(
+        &self,
+        integration: &Integration,
+        deadline: tokio::time::Instant,
+    ) -> Result<Arc<T>, PushError>;
+}
+
+/// What the communications pushes (messages, notifications) need from MyCase.
+#[async_trait]
+pub trait Communications: Send + Sync {
+    /// `POST /v1/cases/{id}/message_threads`; returns the thread id.
+    async fn create_case_thread(
+        &self,
+        case: CaseId,
+        subject: &str,
+        first_message: &str,
+        sender: StaffId,
+    ) -> Result<i64, PushError>;
+    /// `POST /v1/message_threads/{id}/messages`; returns the message id.
+    async fn post_message(
+        &self,
+        thread: i64,
+        sender: StaffId,
+        body: &str,
+    ) -> Result<i64, PushError>;
+    /// `POST /v1/cases/{id}/notes`; returns the note id.
+    async fn create_case_note(
+        &self,
+        case: CaseId,
+        subject: &str,
+        note: &str,
+        date: &str,
+    ) -> Result<i64, PushError>;
+}
+
+/// The state of a case's Communications thread (DynamoDB `case-threads`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ThreadSlot {
+    Ready(i64),
+    /// Someone is creating it; their claim lapses at `until`.
+    Creating {
+        owner: String,
+        until: DateTime<Utc>,
+    },
+}
+
+/// Keeps each case's thread id so two racing first entries never make two threads.
+#[async_trait]
+pub trait CaseThreads: Send + Sync {
+    async fn get(&self, key: &str) -> Result<Option<ThreadSlot>, StoreError>;
+    /// Succeeds when no slot exists or the existing claim lapsed before `now`.
+    async fn claim(
+        &self,
+        key: &str,
+        owner: &str,
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// Publishes the thread (only the claim's owner may).
+    async fn set_ready(&self, key: &str, owner: &str, thread: i64) -> Result<(), StoreError>;
+    /// Gives up a creation claim (creating the thread failed), so the retry need not
+    /// wait for it to lapse. Only the claim's owner may, and never once it is ready.
+    async fn release(&self, key: &str, owner: &str) -> Result<(), StoreError>;
+    /// Forgets a thread MyCase no longer has, so the next entry makes a new one.
+    async fn forget(&self, key: &str, thread: i64) -> Result<(), StoreError>;
+}
