@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Creates (or repairs) the repo's Python venv with the local-stack tools, pinned:
+#   moto[server]  - the AWS emulator (DynamoDB, SQS, Secrets Manager, S3) the tests run against
+#   cargo-lambda  - the Lambda runtime emulator (`cargo lambda watch`); pulls in ziglang
+# Idempotent: a no-op (well under a second) when the venv already has these versions.
+# Exports nothing: callers put "$ROOT/.venv/bin" on PATH themselves.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+
+MOTO_VERSION="5.2.5"
+CARGO_LAMBDA_VERSION="1.9.2"
+
+log() { echo "bootstrap: $*"; }
+
+if [[ ! -x "$VENV/bin/python" ]]; then
+  PY="${PYTHON:-}"
+  if [[ -z "$PY" ]]; then
+    for cand in python3.11 python3; do
+      if command -v "$cand" >/dev/null 2>&1; then PY="$cand"; break; fi
+    done
+  fi
+  [[ -n "$PY" ]] || { log "no python3 found (need Python >= 3.9; set PYTHON=...)"; exit 1; }
+  log "creating $VENV with $($PY --version 2>&1)"
+  "$PY" -m venv "$VENV" || {
+    log "'$PY -m venv' failed; on Debian install the venv module: apt-get install python3-venv"
+    exit 1
+  }
+  "$VENV/bin/python" -m pip install --quiet --upgrade pip
+fi
+
+# Which of the pinned packages are missing or at another version? (One python start.)
+NEEDED="$("$VENV/bin/python" - "$MOTO_VERSION" "$CARGO_LAMBDA_VERSION" <<'PY'
+import sys
+from importlib import metadata
+moto_v, cl_v = sys.argv[1], sys.argv[2]
+need = []
+def version(name):
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+if version("moto") != moto_v:
+    need.append(f"moto[server]=={moto_v}")
+else:
+    # moto without the [server] extra has no working moto_server: check the extra's deps.
+    try:
+        import flask, flask_cors  # noqa: F401
+    except ImportError:
+        need.append(f"moto[server]=={moto_v}")
+if version("cargo-lambda") != cl_v:
+    need.append(f"cargo-lambda=={cl_v}")
+print(" ".join(need))
+PY
+)"
+
+if [[ -z "$NEEDED" ]]; then
+  log "ok: .venv has moto[server]==$MOTO_VERSION, cargo-lambda==$CARGO_LAMBDA_VERSION (nothing to do)"
+else
+  log "installing: $NEEDED"
+  # shellcheck disable=SC2086
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check $NEEDED
+  log "installed: $NEEDED"
+fi
+
+for bin in moto_server cargo-lambda; do
+  [[ -x "$VENV/bin/$bin" ]] || { log "missing $VENV/bin/$bin after install"; exit 1; }
+done

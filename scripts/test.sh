@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs the whole test suite against the local stack (moto + MyCase sandbox + cargo-lambda).
+#   scripts/test.sh                 # everything
+#   scripts/test.sh -p hona-e2e     # extra args go to `cargo nextest run` / `cargo test`
+# Exits non-zero when anything fails.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+"$ROOT/scripts/bootstrap.sh"
+export PATH="$ROOT/.venv/bin:$PATH"
+
+# The end-to-end tests run the function binaries (target/debug/<function>) under the
+# emulator: build them first. Same command the harness uses before it starts a function, so
+# nothing is rebuilt when the tests start.
+echo "test.sh: cargo build --workspace --bins"
+cargo build --workspace --bins
+
+if cargo nextest --version >/dev/null 2>&1; then
+  echo "test.sh: cargo nextest run --workspace $*"
+  # nextest prints its own summary line ("Summary [...] N tests run: N passed, ...").
+  exec cargo nextest run --workspace "$@"
+else
+  echo "test.sh: cargo-nextest not found; cargo test --workspace $*"
+  exec cargo test --workspace "$@"
+fi

@@ -1,0 +1,285 @@
+//! The whole local stack: moto + every AWS resource + the MyCase sandbox, and the functions'
+//! configuration contract.
+//!
+//! Resource names carry a random suffix per stack (`<sfx>`), so stacks never collide:
+//!
+//! | resource | name | key |
+//! |---|---|---|
+//! | integrations table | `hona-integrations-<sfx>` | `integration_id` (S) |
+//! | idempotency table | `hona-idempotency-<sfx>` | `id` (S) |
+//! | ledger table | `hona-ledger-<sfx>` | `integration_id` (S) + `event_id` (S) |
+//! | case-threads table | `hona-case-threads-<sfx>` | `case_key` (S) |
+//! | leases table | `hona-leases-<sfx>` | `lease_id` (S) |
+//! | messages queue | `messages-<sfx>.fifo`, DLQ `messages-dlq-<sfx>.fifo` | |
+//! | notifications queue | `notifications-<sfx>.fifo`, DLQ `notifications-dlq-<sfx>.fifo` | |
+//! | OAuth client secret | `hona-<sfx>/mycase/oauth-client` | |
+//! | per-integration tokens | `hona-<sfx>/mycase/tokens/<integration_id>` (tests create them) | |
+//! | documents bucket | `hona-documents-<sfx>` (for document tests; no env var yet) | |
+//!
+//! All tables are on-demand; both queues are FIFO, content-based deduplication off, with a
+//! FIFO DLQ through `RedrivePolicy` (`maxReceiveCount`, default 5; visibility timeout,
+//! default 5 s: see [`StackOptions`]).
+
+use std::time::Duration;
+
+use anyhow::Context;
+use serde_json::json;
+
+use crate::aws::{Aws, QueuePair};
+use crate::emulator::Emulator;
+use crate::moto::Moto;
+use crate::poller::{EventSourceMapping, Invoker};
+
+/// Which queue feeds which function (its DLQ is that function's `HONA_DEAD_LETTER_QUEUE_URL`).
+pub const FUNCTION_QUEUES: &[(&str, &str)] = &[
+    ("log-messages", "messages"),
+    ("log-notifications", "notifications"),
+];
+
+/// The OAuth client the functions use (also registered in the sandbox's default config).
+pub const OAUTH_CLIENT_ID: &str = "hona-local-client";
+pub const OAUTH_CLIENT_SECRET: &str = "hona-local-secret";
+pub const OAUTH_REDIRECT_URI: &str = "http://127.0.0.1:8787/oauth/callback";
+
+#[derive(Debug, Clone)]
+pub struct StackOptions {
+    /// Both queues' `VisibilityTimeout` (whole seconds). Default 5 s.
+    pub visibility_timeout: Duration,
+    /// Both queues' `RedrivePolicy.maxReceiveCount`. Default 5.
+    pub max_receive_count: u32,
+    /// `MYCASE_RATE_LIMIT_PER_SECOND` for every function. Default 20.
+    pub rate_limit_per_second: u32,
+    /// `RUST_LOG` for every function. Default `info`.
+    pub rust_log: String,
+    /// The MyCase sandbox's configuration (default: port 0, the `hona-local-client` client).
+    pub sandbox: mycase_sandbox::SandboxConfig,
+}
+
+impl Default for StackOptions {
+    fn default() -> Self {
+        StackOptions {
+            visibility_timeout: Duration::from_secs(5),
+            max_receive_count: 5,
+            rate_limit_per_second: 20,
+            rust_log: "info".to_string(),
+            sandbox: mycase_sandbox::SandboxConfig::default(),
+        }
+    }
+}
+
+/// DynamoDB table names.
+#[derive(Debug, Clone)]
+pub struct Tables {
+    pub integrations: String,
+    pub idempotency: String,
+    pub ledger: String,
+    pub case_threads: String,
+    pub leases: String,
+}
+
+pub struct LocalStack {
+    pub suffix: String,
+    pub options: StackOptions,
+    pub aws: Aws,
+    pub tables: Tables,
+    pub messages: QueuePair,
+    pub notifications: QueuePair,
+    /// `hona-<sfx>/mycase`
+    pub secret_prefix: String,
+    /// `<prefix>/oauth-client`
+    pub oauth_client_secret_name: String,
+    pub documents_bucket: String,
+    pub sandbox: mycase_sandbox::Sandbox,
+    mycase_url: String,
+    // Last: dropped after everything that talks to it.
+    pub moto: Moto,
+}
+
+impl LocalStack {
+    /// moto + every resource (default [`StackOptions`]) + the MyCase sandbox.
+    pub async fn start() -> anyhow::Result<Self> {
+        Self::start_with(StackOptions::default()).await
+    }
+
+    pub async fn start_with(options: StackOptions) -> anyhow::Result<Self> {
+        let moto = Moto::start().await?;
+        let aws = Aws::new(moto.endpoint_url()).await;
+        let sfx = crate::unique_suffix();
+
+        let tables = Tables {
+            integrations: format!("hona-integrations-{sfx}"),
+            idempotency: format!("hona-idempotency-{sfx}"),
+            ledger: format!("hona-ledger-{sfx}"),
+            case_threads: format!("hona-case-threads-{sfx}"),
+            leases: format!("hona-leases-{sfx}"),
+        };
+        let specs: [(&str, &str, Option<&str>); 5] = [
+            (&tables.integrations, "integration_id", None),
+            (&tables.idempotency, "id", None),
+            (&tables.ledger, "integration_id", Some("event_id")),
+            (&tables.case_threads, "case_key", None),
+            (&tables.leases, "lease_id", None),
+        ];
+        for (name, pk, sk) in specs {
+            aws.create_table(name, pk, sk).await?;
+        }
+
+        let messages = aws
+            .create_fifo_queue_with_dlq(
+                &format!("messages-{sfx}.fifo"),
+                &format!("messages-dlq-{sfx}.fifo"),
+                options.visibility_timeout,
+                options.max_receive_count,
+            )
+            .await?;
+        let notifications = aws
+            .create_fifo_queue_with_dlq(
+                &format!("notifications-{sfx}.fifo"),
+                &format!("notifications-dlq-{sfx}.fifo"),
+                options.visibility_timeout,
+                options.max_receive_count,
+            )
+            .await?;
+
+        let secret_prefix = format!("hona-{sfx}/mycase");
+        let oauth_client_secret_name = format!("{secret_prefix}/oauth-client");
+        aws.put_secret_json(
+            &oauth_client_secret_name,
+            &json!({
+                "client_id": OAUTH_CLIENT_ID,
+                "client_secret": OAUTH_CLIENT_SECRET,
+                "redirect_uri": OAUTH_REDIRECT_URI,
+            }),
+        )
+        .await?;
+
+        let documents_bucket = format!("hona-documents-{sfx}");
+        aws.create_bucket(&documents_bucket).await?;
+
+        let sandbox = mycase_sandbox::Sandbox::start(options.sandbox.clone())
+            .await
+            .map_err(|e| anyhow::anyhow!("starting the MyCase sandbox: {e:?}"))?;
+        let mycase_url = sandbox
+            .base_url()
+            .to_string()
+            .trim_end_matches('/')
+            .to_string();
+
+        Ok(LocalStack {
+            suffix: sfx,
+            options,
+            aws,
+            tables,
+            messages,
+            notifications,
+            secret_prefix,
+            oauth_client_secret_name,
+            documents_bucket,
+            sandbox,
+            mycase_url,
+            moto,
+        })
+    }
+
+    /// moto's URL (`AWS_ENDPOINT_URL`).
+    pub fn endpoint_url(&self) -> &str {
+        self.moto.endpoint_url()
+    }
+
+    /// The MyCase sandbox's base URL, no trailing slash (`MYCASE_API_URL`, `MYCASE_AUTH_URL`).
+    pub fn mycase_url(&self) -> &str {
+        &self.mycase_url
+    }
+
+    /// `<prefix>/tokens/<integration_id>`: where an integration's MyCase tokens live.
+    pub fn token_secret_name(&self, integration_id: &str) -> String {
+        format!("{}/tokens/{integration_id}", self.secret_prefix)
+    }
+
+    /// The queue that feeds `function` (see [`FUNCTION_QUEUES`]).
+    pub fn queue_for(&self, function: &str) -> Option<&QueuePair> {
+        let (_, queue) = FUNCTION_QUEUES.iter().find(|(f, _)| *f == function)?;
+        match *queue {
+            "messages" => Some(&self.messages),
+            "notifications" => Some(&self.notifications),
+            _ => None,
+        }
+    }
+
+    /// The configuration contract: exactly the env vars `function` is started with.
+    /// `HONA_DEAD_LETTER_QUEUE_URL` is the DLQ of the function's queue (absent for a function
+    /// without one).
+    pub fn function_env(&self, function: &str) -> Vec<(String, String)> {
+        let mut env: Vec<(&str, String)> = vec![
+            ("AWS_ENDPOINT_URL", self.endpoint_url().to_string()),
+            ("AWS_REGION", crate::aws::REGION.to_string()),
+            ("AWS_ACCESS_KEY_ID", crate::aws::ACCESS_KEY_ID.to_string()),
+            (
+                "AWS_SECRET_ACCESS_KEY",
+                crate::aws::SECRET_ACCESS_KEY.to_string(),
+            ),
+            ("MYCASE_API_URL", self.mycase_url.clone()),
+            ("MYCASE_AUTH_URL", self.mycase_url.clone()),
+            (
+                "MYCASE_RATE_LIMIT_PER_SECOND",
+                self.options.rate_limit_per_second.to_string(),
+            ),
+            ("HONA_INTEGRATIONS_TABLE", self.tables.integrations.clone()),
+            ("HONA_IDEMPOTENCY_TABLE", self.tables.idempotency.clone()),
+            ("HONA_LEDGER_TABLE", self.tables.ledger.clone()),
+            ("HONA_CASE_THREADS_TABLE", self.tables.case_threads.clone()),
+            ("HONA_LEASES_TABLE", self.tables.leases.clone()),
+            ("HONA_SECRET_PREFIX", self.secret_prefix.clone()),
+        ];
+        if let Some(q) = self.queue_for(function) {
+            env.push(("HONA_DEAD_LETTER_QUEUE_URL", q.dlq_url.clone()));
+        }
+        env.push(("RUST_LOG", self.options.rust_log.clone()));
+        env.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+    }
+
+    /// Starts `function` (a workspace binary) under the emulator with [`Self::function_env`].
+    pub async fn start_function(&self, function: &str) -> anyhow::Result<Emulator> {
+        Emulator::start(function, self.function_env(function))
+            .await
+            .with_context(|| format!("starting {function} under cargo-lambda"))
+    }
+
+    /// The event-source mapping from `function`'s queue to `invoker` (batch size 10,
+    /// function timeout 30 s).
+    pub fn event_source_mapping<'a>(
+        &self,
+        function: &str,
+        invoker: &'a dyn Invoker,
+    ) -> anyhow::Result<EventSourceMapping<'a>> {
+        let q = self
+            .queue_for(function)
+            .with_context(|| format!("no queue feeds {function}"))?;
+        Ok(EventSourceMapping::new(
+            &self.aws.sqs,
+            &q.url,
+            &q.arn,
+            invoker,
+        ))
+    }
+
+    /// A human-readable summary (for the demo).
+    pub fn describe(&self) -> String {
+        format!(
+            "moto (AWS):        {}\nMyCase sandbox:    {}\nmessages queue:    {}\n  dlq:             {}\nnotifications:     {}\n  dlq:             {}\ntables:            {}, {}, {}, {}, {}\nsecret prefix:     {}\ndocuments bucket:  {}",
+            self.endpoint_url(),
+            self.mycase_url,
+            self.messages.url,
+            self.messages.dlq_url,
+            self.notifications.url,
+            self.notifications.dlq_url,
+            self.tables.integrations,
+            self.tables.idempotency,
+            self.tables.ledger,
+            self.tables.case_threads,
+            self.tables.leases,
+            self.secret_prefix,
+            self.documents_bucket,
+        )
+    }
+}
