@@ -95,3 +95,4 @@ pub(crate) async fn wait_for_port(port: u16, timeout: std::time::Duration) -> bo
     }
 }
 pub mod hona;
+pub mod scenario;

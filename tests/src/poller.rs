@@ -22,7 +22,7 @@
 //! `maxReceiveCount × VisibilityTimeout` (25 s with the stack's defaults; use
 //! [`crate::StackOptions`] with 1 s × 2 in tests). Verified by `tests/harness.rs`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::time::{Duration, Instant};
 
@@ -114,6 +114,12 @@ pub struct EventSourceMapping<'a> {
     pub region: String,
 }
 
+/// Failed messages held invisible by the mappings of this process, per queue URL:
+/// (receipt handle, when the queue's visibility timeout lets them reappear). Shared by
+/// every mapping of a queue, as the queue's own visibility timeout would be.
+static HELD: std::sync::LazyLock<std::sync::Mutex<HashMap<String, Vec<(String, Instant)>>>> =
+    std::sync::LazyLock::new(Default::default);
+
 impl<'a> EventSourceMapping<'a> {
     /// Batch size 10, function timeout 30 s, long-poll 1 s, region us-east-1.
     pub fn new(
@@ -152,6 +158,7 @@ impl<'a> EventSourceMapping<'a> {
     /// Receives one batch and, if it is not empty, invokes the function and deletes what
     /// succeeded.
     pub async fn poll_once(&self) -> anyhow::Result<BatchOutcome> {
+        self.release_due().await;
         let out = self
             .sqs
             .receive_message()
@@ -181,6 +188,7 @@ impl<'a> EventSourceMapping<'a> {
             Ok(r) => r,
             Err(e) => {
                 outcome.invoke_error = Some(e);
+                self.hold(&messages.iter().collect::<Vec<_>>()).await?;
                 return Ok(outcome);
             }
         };
@@ -190,6 +198,7 @@ impl<'a> EventSourceMapping<'a> {
             Err(why) => {
                 outcome.invalid_response = Some(why);
                 outcome.response = Some(response);
+                self.hold(&messages.iter().collect::<Vec<_>>()).await?;
                 return Ok(outcome);
             }
         }
@@ -200,7 +209,88 @@ impl<'a> EventSourceMapping<'a> {
             .filter(|m| !failed.contains(m.message_id().unwrap_or_default()))
             .collect();
         outcome.deleted = self.delete(&to_delete).await?;
+        let to_hold: Vec<&Message> = messages
+            .iter()
+            .filter(|m| failed.contains(m.message_id().unwrap_or_default()))
+            .collect();
+        self.hold(&to_hold).await?;
         Ok(outcome)
+    }
+
+    /// Keeps failed messages invisible for the queue's visibility timeout, then makes
+    /// them visible again ourselves ([`Self::release_due`]).
+    ///
+    /// Why not let the timeout lapse on its own, as SQS does: moto 5.2 returns a FIFO
+    /// group's timed-out messages *last first* (it skips each one while the group still
+    /// has other timed-out messages pending, and delivers the last). Real SQS keeps the
+    /// group's order, and so does an explicit `ChangeMessageVisibility(0)` in moto, which
+    /// takes the message out of its pending set before the next receive.
+    async fn hold(&self, messages: &[&Message]) -> anyhow::Result<()> {
+        if messages.is_empty() {
+            return Ok(());
+        }
+        let visibility = self.visibility_timeout().await?;
+        let release_at = Instant::now() + visibility;
+        for m in messages {
+            let handle = m.receipt_handle().unwrap_or_default().to_string();
+            // Longer than `visibility`, so moto's own timer never fires first.
+            let _ = self
+                .sqs
+                .change_message_visibility()
+                .queue_url(&self.queue_url)
+                .receipt_handle(&handle)
+                .visibility_timeout(visibility.as_secs() as i32 + 60)
+                .send()
+                .await;
+            HELD.lock()
+                .unwrap()
+                .entry(self.queue_url.clone())
+                .or_default()
+                .push((handle, release_at));
+        }
+        Ok(())
+    }
+
+    /// Makes held messages whose visibility timeout has passed visible again.
+    async fn release_due(&self) {
+        let due: Vec<String> = {
+            let mut all = HELD.lock().unwrap();
+            let held = all.entry(self.queue_url.clone()).or_default();
+            let now = Instant::now();
+            let (due, keep): (Vec<_>, Vec<_>) = held.drain(..).partition(|(_, at)| *at <= now);
+            *held = keep;
+            due.into_iter().map(|(h, _)| h).collect()
+        };
+        for handle in due {
+            // A message redriven or deleted meanwhile has a stale handle: nothing to do.
+            let _ = self
+                .sqs
+                .change_message_visibility()
+                .queue_url(&self.queue_url)
+                .receipt_handle(handle)
+                .visibility_timeout(0)
+                .send()
+                .await;
+        }
+    }
+
+    async fn visibility_timeout(&self) -> anyhow::Result<Duration> {
+        use aws_sdk_sqs::types::QueueAttributeName as N;
+        let out = self
+            .sqs
+            .get_queue_attributes()
+            .queue_url(&self.queue_url)
+            .attribute_names(N::VisibilityTimeout)
+            .send()
+            .await
+            .map_err(sdk_err)
+            .context("GetQueueAttributes VisibilityTimeout")?;
+        let secs = out
+            .attributes()
+            .and_then(|a| a.get(&N::VisibilityTimeout))
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(30);
+        Ok(Duration::from_secs(secs))
     }
 
     async fn delete(&self, messages: &[&Message]) -> anyhow::Result<usize> {

@@ -1,0 +1,262 @@
+//! Setting up firms for the end-to-end tests and the demo, and reading back what
+//! landed: a firm in the MyCase sandbox, its integration record and tokens in the
+//! local AWS, events on the queues, and each case's Communications thread.
+
+use crate::LocalStack;
+use crate::hona::{Case, Firm, HonaEvent, Queue};
+use anyhow::Context;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+/// A firm seeded in the sandbox and connected (integration record + tokens).
+#[derive(Debug, Clone)]
+pub struct SeededFirm {
+    pub firm: Firm,
+    pub firm_uuid: String,
+    /// The tokens as first granted (a test can check they were rotated).
+    pub initial_refresh_token: String,
+    pub initial_access_token: String,
+}
+
+pub struct FirmSpec<'a> {
+    pub name: &'a str,
+    pub org_id: &'a str,
+    pub integration_id: &'a str,
+    pub time_zone: &'a str,
+    pub log_target: &'a str,
+    pub active: bool,
+    /// (client name, phone) per case.
+    pub clients: &'a [(&'a str, &'a str)],
+}
+
+async fn sandbox_json(
+    method: reqwest::Method,
+    url: String,
+    body: Option<Value>,
+) -> anyhow::Result<Value> {
+    let client = reqwest::Client::new();
+    let mut request = client.request(method, &url);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request
+        .send()
+        .await
+        .with_context(|| format!("calling {url}"))?;
+    let status = response.status();
+    let text = response.text().await?;
+    anyhow::ensure!(status.is_success(), "{url} answered {status}: {text}");
+    Ok(if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text)?
+    })
+}
+
+pub async fn seed_firm(stack: &LocalStack, spec: &FirmSpec<'_>) -> anyhow::Result<SeededFirm> {
+    let base = stack.mycase_url();
+    let clients: Vec<Value> = spec
+        .clients
+        .iter()
+        .map(|(name, phone)| {
+            let (first, last) = name.split_once(' ').unwrap_or((name, "Client"));
+            json!({"first_name": first, "last_name": last, "cell_phone_number": phone,
+                   "email": format!("{}@example.com", first.to_lowercase())})
+        })
+        .collect();
+    let cases: Vec<Value> = spec
+        .clients
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _))| json!({"name": format!("{} — personal injury ({})", name, spec.name), "client_indexes": [i]}))
+        .collect();
+    let created = sandbox_json(
+        reqwest::Method::POST,
+        format!("{base}/_sandbox/firms"),
+        Some(json!({
+            "name": spec.name,
+            "staff": [{"first_name": "Dana", "last_name": "Whitfield", "email": format!("dana@{}.example", spec.org_id)}],
+            "clients": clients,
+            "cases": cases,
+        })),
+    )
+    .await?;
+    let firm_uuid = created["firm_uuid"]
+        .as_str()
+        .context("firm_uuid")?
+        .to_owned();
+    let staff_id = created["staff_ids"][0].as_i64().context("staff id")?;
+    let grant = sandbox_json(
+        reqwest::Method::POST,
+        format!("{base}/_sandbox/firms/{firm_uuid}/grant"),
+        Some(json!({"client_id": "hona-local-client"})),
+    )
+    .await?;
+    let access_token = grant["access_token"]
+        .as_str()
+        .context("access_token")?
+        .to_owned();
+    let refresh_token = grant["refresh_token"]
+        .as_str()
+        .context("refresh_token")?
+        .to_owned();
+    let expires_in = grant["expires_in"].as_i64().unwrap_or(86400);
+    let tokens = mycase_client::TokenSet {
+        access_token: access_token.clone(),
+        refresh_token: refresh_token.clone(),
+        expires_at: chrono::Utc::now() + chrono::Duration::seconds(expires_in),
+        firm_uuid: Some(firm_uuid.clone()),
+    };
+    stack
+        .aws
+        .put_secret(
+            &stack.token_secret_name(spec.integration_id),
+            &serde_json::to_string(&tokens)?,
+        )
+        .await?;
+    stack
+        .aws
+        .put_item_json(
+            &stack.tables.integrations,
+            &json!({
+                "integration_id": spec.integration_id,
+                "org_id": spec.org_id,
+                "active": spec.active,
+                "sender_staff_id": staff_id,
+                "log_target": spec.log_target,
+                "time_zone": spec.time_zone,
+                "firm_uuid": firm_uuid,
+            }),
+        )
+        .await?;
+    let cases = spec
+        .clients
+        .iter()
+        .enumerate()
+        .map(|(i, (name, phone))| Case {
+            project_id: format!("prj_{}_{i}", spec.org_id),
+            case_id: created["case_ids"][i].as_i64().unwrap_or_default(),
+            client_id: created["client_ids"][i].as_i64().unwrap_or_default(),
+            client_name: (*name).to_owned(),
+            client_phone: (*phone).to_owned(),
+        })
+        .collect();
+    Ok(SeededFirm {
+        firm: Firm {
+            name: spec.name.to_owned(),
+            org_id: spec.org_id.to_owned(),
+            integration_id: spec.integration_id.to_owned(),
+            time_zone: spec.time_zone.to_owned(),
+            staff_id,
+            staff_name: "Dana Whitfield".into(),
+            cases,
+        },
+        firm_uuid,
+        initial_refresh_token: refresh_token,
+        initial_access_token: access_token,
+    })
+}
+
+/// Puts events on their queues as Hona does: FIFO group = case, dedup id = event id
+/// (plus `dedup_suffix`, so a test can deliver the same event twice).
+pub async fn enqueue(
+    stack: &LocalStack,
+    events: &[HonaEvent],
+    dedup_suffix: &str,
+) -> anyhow::Result<()> {
+    for e in events {
+        let url = match e.queue {
+            Queue::Messages => &stack.messages.url,
+            Queue::Notifications => &stack.notifications.url,
+        };
+        stack
+            .aws
+            .send_fifo(
+                url,
+                &e.body_string(),
+                &e.group(),
+                &format!("{}{dedup_suffix}", e.id),
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn firm_state(stack: &LocalStack, firm_uuid: &str) -> anyhow::Result<Value> {
+    sandbox_json(
+        reqwest::Method::GET,
+        format!("{}/_sandbox/firms/{firm_uuid}/state", stack.mycase_url()),
+        None,
+    )
+    .await
+}
+
+pub async fn sandbox_stats(stack: &LocalStack) -> anyhow::Result<Value> {
+    sandbox_json(
+        reqwest::Method::GET,
+        format!("{}/_sandbox/stats", stack.mycase_url()),
+        None,
+    )
+    .await
+}
+
+/// Merges fault switches into the sandbox's current ones.
+pub async fn set_faults(stack: &LocalStack, faults: Value) -> anyhow::Result<()> {
+    sandbox_json(
+        reqwest::Method::PATCH,
+        format!("{}/_sandbox/faults", stack.mycase_url()),
+        Some(faults),
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn expire_access_tokens(stack: &LocalStack) -> anyhow::Result<Value> {
+    sandbox_json(
+        reqwest::Method::POST,
+        format!("{}/_sandbox/tokens/expire", stack.mycase_url()),
+        Some(json!({})),
+    )
+    .await
+}
+
+/// A case's Communications thread as it landed.
+#[derive(Debug, Clone)]
+pub struct LandedThread {
+    pub thread_id: i64,
+    pub subject: String,
+    /// Every message after the thread's header, in order: (sender id, body).
+    pub entries: Vec<(i64, String)>,
+}
+
+/// Case id → its message threads, from the sandbox's state dump.
+pub fn threads_by_case(state: &Value) -> BTreeMap<i64, Vec<LandedThread>> {
+    let mut by_case: BTreeMap<i64, Vec<LandedThread>> = BTreeMap::new();
+    for t in state["message_threads"].as_array().into_iter().flatten() {
+        let Some(case) = t["case"]["id"].as_i64() else {
+            continue;
+        };
+        let messages: Vec<(i64, String)> = t["messages"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|m| {
+                (
+                    m["sender"]["id"].as_i64().unwrap_or_default(),
+                    m["body"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        by_case.entry(case).or_default().push(LandedThread {
+            thread_id: t["id"].as_i64().unwrap_or_default(),
+            subject: t["subject"].as_str().unwrap_or_default().to_owned(),
+            entries: messages.into_iter().skip(1).collect(),
+        });
+    }
+    by_case
+}
+
+/// The Hona event id an entry names (`… · ref evt_…`).
+pub fn entry_ref(body: &str) -> Option<&str> {
+    body.rsplit_once("· ref ").map(|(_, id)| id.trim())
+}
