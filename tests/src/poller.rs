@@ -117,7 +117,8 @@ pub struct EventSourceMapping<'a> {
 /// Failed messages held invisible by the mappings of this process, per queue URL:
 /// (receipt handle, when the queue's visibility timeout lets them reappear). Shared by
 /// every mapping of a queue, as the queue's own visibility timeout would be.
-static HELD: std::sync::LazyLock<std::sync::Mutex<HashMap<String, Vec<(String, Instant)>>>> =
+type HeldByQueue = HashMap<String, Vec<(String, Instant)>>;
+static HELD: std::sync::LazyLock<std::sync::Mutex<HeldByQueue>> =
     std::sync::LazyLock::new(Default::default);
 
 impl<'a> EventSourceMapping<'a> {

@@ -434,7 +434,12 @@ async fn bad_input_reaches_the_dlq_with_a_reason_and_good_events_in_the_same_bat
     assert_eq!(ledger["evt_bad_missing"]["outcome"], "failed");
     assert_eq!(ledger["evt_bad_missing"]["failure_kind"], "missing_field");
     let logs = messages.captured_logs();
-    assert_logs_are_clean(&logs, &good, &[a.initial_access_token.clone()], &[]);
+    assert_logs_are_clean(
+        &logs,
+        &good,
+        std::slice::from_ref(&a.initial_access_token),
+        &[],
+    );
     assert!(logs.iter().all(|l| !l.contains("not JSON at all")));
     Ok(())
 }

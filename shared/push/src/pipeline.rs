@@ -115,30 +115,6 @@ pub struct Pipeline<P: Push> {
 /// invocation is never overtaken, and a crashed one is retried soon after.
 const CLAIM_GRACE: chrono::Duration = chrono::Duration::seconds(10);
 
-#[cfg(test)]
-mod deadline_tests {
-    use super::*;
-
-    #[test]
-    fn an_epoch_deadline_and_an_emulators_duration_both_give_the_time_left() {
-        let in_a_minute = (Utc::now() + chrono::Duration::seconds(60)).timestamp_millis() as u64;
-        let d = Deadline::from_epoch_millis(in_a_minute);
-        assert!(
-            d.remaining() > Duration::from_secs(58) && d.remaining() <= Duration::from_secs(60)
-        );
-        let d = Deadline::from_epoch_millis(600_000);
-        assert!(
-            d.remaining() > Duration::from_secs(598),
-            "cargo-lambda's 600000 means ten minutes"
-        );
-        let past = (Utc::now() - chrono::Duration::seconds(5)).timestamp_millis() as u64;
-        assert_eq!(
-            Deadline::from_epoch_millis(past).remaining(),
-            Duration::ZERO
-        );
-    }
-}
-
 impl<P: Push> Pipeline<P> {
     pub fn new(push: P, stores: Stores) -> Self {
         Self { push, stores }
@@ -425,5 +401,29 @@ fn ledger_entry(
         recorded_at: Utc::now(),
         outcome,
         event_json: body.map(str::to_owned),
+    }
+}
+
+#[cfg(test)]
+mod deadline_tests {
+    use super::*;
+
+    #[test]
+    fn an_epoch_deadline_and_an_emulators_duration_both_give_the_time_left() {
+        let in_a_minute = (Utc::now() + chrono::Duration::seconds(60)).timestamp_millis() as u64;
+        let d = Deadline::from_epoch_millis(in_a_minute);
+        assert!(
+            d.remaining() > Duration::from_secs(58) && d.remaining() <= Duration::from_secs(60)
+        );
+        let d = Deadline::from_epoch_millis(600_000);
+        assert!(
+            d.remaining() > Duration::from_secs(598),
+            "cargo-lambda's 600000 means ten minutes"
+        );
+        let past = (Utc::now() - chrono::Duration::seconds(5)).timestamp_millis() as u64;
+        assert_eq!(
+            Deadline::from_epoch_millis(past).remaining(),
+            Duration::ZERO
+        );
     }
 }
