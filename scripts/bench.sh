@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The benchmark (see tests/src/bin/bench.rs): one log-messages instance's throughput and CPU
+# per event against the MyCase sandbox with its rate limit off, and its request rate against
+# the sandbox's 25 req/s limit under a backlog.
+#
+#   scripts/bench.sh [--quick] [--events N] [--moto-events N] [--backlog N] [--rate R] [--no-moto]
+#
+# Builds the bench binary and the sandbox binary in the bench-release profile (release
+# settings in its own profile dir, so [profile.release] stays untouched), then runs the bench
+# with the arguments given. The sandbox runs as a separate process, found next to the bench
+# binary ($CARGO_TARGET_DIR/bench-release/ if CARGO_TARGET_DIR is set).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+# moto, for the reference row through the real AWS adapters.
+"$ROOT/scripts/bootstrap.sh"
+export PATH="$ROOT/.venv/bin:$PATH"
+
+echo "bench.sh: cargo build --profile bench-release -p hona-e2e --bin bench -p mycase-sandbox --bin mycase-sandbox"
+cargo build --profile bench-release -p hona-e2e --bin bench -p mycase-sandbox --bin mycase-sandbox
+
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+case "$TARGET_DIR" in
+  /*) ;;
+  *) TARGET_DIR="$ROOT/$TARGET_DIR" ;;
+esac
+BENCH="$TARGET_DIR/bench-release/bench"
+
+echo "bench.sh: $BENCH $*"
+echo
+exec "$BENCH" --sandbox-bin "$TARGET_DIR/bench-release/mycase-sandbox" "$@"

@@ -1,0 +1,533 @@
+//! The benchmark: how fast one `log-messages` instance pushes a backlog into MyCase, and
+//! how close it runs to MyCase's rate limit without tripping it.
+//!
+//! ```text
+//! bench [--events N] [--moto-events N] [--backlog N] [--rate R] [--quick] [--no-moto]
+//!       [--part A|B] [--no-logs] [--sandbox-bin PATH]
+//! ```
+//!
+//! Part A: throughput and CPU per event of the real pipeline (`Pipeline<Messages>`, a
+//! real `MyCaseClient` over HTTP) against a sandbox process with its rate limit off;
+//! DynamoDB in memory, plus a reference row through the real AWS adapters on moto.
+//! Part B: requests per second against the sandbox's default 25/s limit, with the
+//! client-side limiter at `--rate`, over a backlog; how much of the budget is used and
+//! how many requests are answered 429.
+//!
+//! Run it through `scripts/bench.sh` (release build of this and the sandbox binary).
+
+#[path = "../bench/report.rs"]
+mod report;
+#[path = "../bench/run.rs"]
+mod run;
+#[path = "../bench/sandbox.rs"]
+mod sandbox;
+#[path = "../bench/setup.rs"]
+mod setup;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use mycase_client::RateLimiter;
+use serde_json::json;
+
+use report::say;
+use run::{LandedCheck, RunResult};
+use sandbox::SandboxProcess;
+
+const USAGE: &str = "\
+usage: bench [--events N] [--moto-events N] [--backlog N] [--rate R] [--quick] [--no-moto]
+             [--part A|B] [--no-logs] [--sandbox-bin PATH]
+
+  --events N       Part A: message.logged events through the in-memory row (default 5000)
+  --moto-events N  Part A: events through the real AWS adapters on moto (default 300)
+  --backlog N      Part B: backlog of events against the 25/s limit (default 600)
+  --rate R         Part B: client-side limit, MYCASE_RATE_LIMIT_PER_SECOND (default 24)
+  --quick          smoke run: 500 / 100 / 120 events (explicit flags still win)
+  --no-moto        skip the moto reference row
+  --part A|B       run only Part A or only Part B (e.g. under perf)
+  --no-logs        do not write the function's JSON log lines (default: to a file, as
+                   Lambda writes them to stdout, so their cost is counted)
+  --sandbox-bin P  the mycase-sandbox binary (default: next to this binary)";
+
+/// MyCase's documented limit, per OAuth client (the sandbox's default).
+const MYCASE_LIMIT: f64 = 25.0;
+const TARGET_MSG_PER_S: f64 = 1000.0;
+const TARGET_CPU_MS: f64 = 0.5;
+const TARGET_BUDGET_SHARE: f64 = 0.90;
+const TARGET_429_SHARE: f64 = 0.01;
+
+struct Args {
+    events: usize,
+    moto_events: usize,
+    backlog: usize,
+    rate: f64,
+    quick: bool,
+    moto: bool,
+    part_a: bool,
+    part_b: bool,
+    function_logs: bool,
+    sandbox_bin: Option<PathBuf>,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut events = None;
+    let mut moto_events = None;
+    let mut backlog = None;
+    let mut rate = 24.0;
+    let mut quick = false;
+    let mut moto = true;
+    let mut sandbox_bin = None;
+    let mut parts = (true, true);
+    let mut function_logs = true;
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) => (f.to_string(), Some(v.to_string())),
+            None => (arg.clone(), None),
+        };
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| it.next())
+                .ok_or(format!("{flag} needs a value\n{USAGE}"))
+        };
+        let count = |v: String| -> Result<usize, String> {
+            v.parse::<usize>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or(format!("{flag}: '{v}' is not a positive whole number"))
+        };
+        match flag.as_str() {
+            "--events" => events = Some(count(value()?)?),
+            "--moto-events" => moto_events = Some(count(value()?)?),
+            "--backlog" => backlog = Some(count(value()?)?),
+            "--rate" => {
+                let v = value()?;
+                rate = v
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|r| r.is_finite() && *r > 0.0)
+                    .ok_or(format!("--rate: '{v}' is not a positive number"))?;
+            }
+            "--quick" => quick = true,
+            "--no-moto" => moto = false,
+            "--no-logs" => function_logs = false,
+            "--part" => {
+                parts = match value()?.to_ascii_uppercase().as_str() {
+                    "A" => (true, false),
+                    "B" => (false, true),
+                    other => return Err(format!("--part: '{other}' is not A or B")),
+                }
+            }
+            "--sandbox-bin" => sandbox_bin = Some(PathBuf::from(value()?)),
+            "-h" | "--help" => return Err(USAGE.into()),
+            other => return Err(format!("unknown argument {other}\n{USAGE}")),
+        }
+    }
+    let (e, m, b) = if quick {
+        (500, 100, 120)
+    } else {
+        (5000, 300, 600)
+    };
+    Ok(Args {
+        events: events.unwrap_or(e),
+        moto_events: moto_events.unwrap_or(m),
+        backlog: backlog.unwrap_or(b),
+        rate,
+        quick,
+        moto,
+        part_a: parts.0,
+        part_b: parts.1,
+        function_logs,
+        sandbox_bin,
+    })
+}
+
+#[tokio::main]
+async fn main() {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(msg) => {
+            eprintln!("{msg}");
+            std::process::exit(2);
+        }
+    };
+    let log_path = match report::init(args.function_logs) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("bench: {e:#}");
+            std::process::exit(1);
+        }
+    };
+    // On Ctrl-C the benchmark future is dropped, which stops the sandbox and moto.
+    let mut run = Box::pin(bench(&args, log_path));
+    let outcome = tokio::select! {
+        r = &mut run => Some(r),
+        _ = tokio::signal::ctrl_c() => None,
+    };
+    drop(run);
+    let Some(outcome) = outcome else {
+        eprintln!("\ninterrupted; child processes stopped");
+        std::process::exit(130);
+    };
+    match outcome {
+        Ok(true) => {}
+        Ok(false) => std::process::exit(1),
+        Err(e) => {
+            eprintln!("bench: {e:#}");
+            std::process::exit(1);
+        }
+    }
+}
+
+/// Runs both parts and prints the tables. `Ok(false)`: a correctness check failed.
+async fn bench(args: &Args, log_path: Option<PathBuf>) -> anyhow::Result<bool> {
+    let bin = sandbox::find_binary(args.sandbox_bin.as_deref())?;
+    let cpus = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    say!("Hona → MyCase benchmark: the log-messages function, one Lambda instance");
+    say!(
+        "build: {} · {cpus} CPUs · tokio multi-thread runtime as in the functions · load average at start: {}",
+        if cfg!(debug_assertions) {
+            "DEBUG (not optimised: figures are not representative; use scripts/bench.sh)"
+        } else {
+            "optimised"
+        },
+        load_average()
+    );
+    say!("sandbox binary: {}", bin.display());
+    match &log_path {
+        Some(p) => say!(
+            "function logs: JSON lines as in Lambda (aws_adapters::lambda::init_tracing, RUST_LOG={}) → {}",
+            std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()),
+            p.display()
+        ),
+        None => say!("function logs: off (--no-logs): formatting and writing them is not counted"),
+    }
+    if args.quick {
+        say!("mode: --quick (smoke run; figures from small samples)");
+    }
+    say!();
+
+    let mut all_ok = true;
+    if args.part_a {
+        all_ok &= part_a(args, &bin).await?;
+    }
+    if args.part_a && args.part_b {
+        say!();
+    }
+    if args.part_b {
+        all_ok &= part_b(args, &bin).await?;
+    }
+    Ok(all_ok)
+}
+
+// ------------------------------------------------------------------------------- Part A
+
+struct Row {
+    label: &'static str,
+    result: RunResult,
+    check: LandedCheck,
+}
+
+async fn part_a(args: &Args, bin: &std::path::Path) -> anyhow::Result<bool> {
+    say!("Part A — throughput of one log-messages instance, MyCase rate limit off");
+    let sandbox = SandboxProcess::start(bin, "a").await?;
+    let faults = sandbox
+        .patch_faults(json!({"rate_limit_per_second": null}))
+        .await?;
+    if !faults["rate_limit_per_second"].is_null() {
+        bail!("the sandbox kept its rate limit: {faults}");
+    }
+    say!(
+        "  MyCase:   mycase-sandbox in its own process (pid {}, {}), rate limit off; its CPU is not in the CPU column",
+        sandbox.pid(),
+        sandbox.base_url()
+    );
+    say!("            log: {}", sandbox.log_path().display());
+    say!(
+        "  DynamoDB: in memory (hona_push::fakes) — moto, a Python emulator, would measure itself, not the function"
+    );
+    say!(
+        "  pipeline: hona_push::Pipeline<Messages> + CommunicationsLog + a real MyCaseClient (HTTP, RateLimiter::unlimited, in-memory tokens)"
+    );
+    say!(
+        "  input:    message.logged events in SQS batches of 10 over 10 FIFO groups (one per case), one batch after another (process_batch)"
+    );
+
+    // The main row: in-memory stores.
+    let firm = setup::seed_firm(&sandbox, "a").await?;
+    let events = firm.messages("evt_bench_a", args.events);
+    let transport = setup::transport(&sandbox, RateLimiter::unlimited())?;
+    let (pipeline, _ledger) = setup::memory_pipeline(&firm, transport)?;
+    let result = run::drain(&pipeline, setup::batches(&events), &sandbox).await;
+    let check = run::check_landed(&sandbox, &firm.firm_uuid, &events).await?;
+    let mut rows = vec![Row {
+        label: "in-memory stores",
+        result,
+        check,
+    }];
+
+    // The reference row: the real AWS adapters on moto.
+    let mut moto_note = None;
+    if args.moto {
+        match moto_row(args, &sandbox).await {
+            Ok(row) => rows.push(row),
+            Err(e) => moto_note = Some(format!("moto row skipped: {e:#}")),
+        }
+    } else {
+        moto_note = Some("moto row skipped (--no-moto)".into());
+    }
+
+    say!();
+    say!(
+        "  {:<28} {:>7} {:>8} {:>9} {:>13} {:>18} {:>17}",
+        "stores",
+        "events",
+        "wall s",
+        "msg/s",
+        "CPU ms/event",
+        "sandbox CPU ms/ev",
+        "batch p50/p99 ms"
+    );
+    for row in &rows {
+        let r = &row.result;
+        say!(
+            "  {:<28} {:>7} {:>8.3} {:>9.0} {:>13.3} {:>18} {:>17}",
+            row.label,
+            r.events,
+            r.wall.as_secs_f64(),
+            r.per_second(),
+            r.cpu_ms_per_event(),
+            r.sandbox_cpu_ms_per_event()
+                .map(|v| format!("{v:.3}"))
+                .unwrap_or_else(|| "n/a".into()),
+            format!(
+                "{:.1} / {:.1}",
+                ms(r.batch_percentile(0.5)),
+                ms(r.batch_percentile(0.99))
+            ),
+        );
+    }
+    say!(
+        "  {:<28} {:>7} {:>8} {:>9} {:>13}",
+        "target (in-memory row)",
+        "",
+        "",
+        format!("≥ {TARGET_MSG_PER_S:.0}"),
+        format!("≤ {TARGET_CPU_MS:.2}"),
+    );
+    say!();
+
+    let main = &rows[0].result;
+    let tput_ok = main.per_second() >= TARGET_MSG_PER_S;
+    let cpu_ok = main.cpu_ms_per_event() <= TARGET_CPU_MS;
+    say!(
+        "  throughput  {} {:.0} msg/s (target ≥ {TARGET_MSG_PER_S:.0})",
+        verdict(tput_ok),
+        main.per_second()
+    );
+    say!(
+        "  CPU         {} {:.3} ms per event in the function process, user+sys (target ≤ {TARGET_CPU_MS:.2})",
+        verdict(cpu_ok),
+        main.cpu_ms_per_event()
+    );
+    let mut checks_ok = true;
+    for row in &rows {
+        let r = &row.result;
+        let acked = r.all_landed();
+        checks_ok &= acked && row.check.ok;
+        say!("  {}:", row.label);
+        say!(
+            "    acknowledged   {}: {}",
+            check_word(acked),
+            r.outcome_summary()
+        );
+        say!("    in MyCase      {}", row.check.summary);
+    }
+    if rows.len() > 1 {
+        say!(
+            "  * the moto row is bounded by moto: one Python process emulating DynamoDB, Secrets Manager and SQS,"
+        );
+        say!(
+            "    answering the 5 DynamoDB calls each event makes (7 for a case's first); its msg/s measures moto, not the function."
+        );
+        say!(
+            "    Its CPU column is still this process only: the function side including the AWS SDK (signing, JSON)."
+        );
+    }
+    if let Some(note) = moto_note {
+        say!("  {note}");
+    }
+    Ok(checks_ok)
+}
+
+async fn moto_row(args: &Args, sandbox: &SandboxProcess) -> anyhow::Result<Row> {
+    let firm = setup::seed_firm(sandbox, "moto").await?;
+    let events = firm.messages("evt_bench_moto", args.moto_events);
+    let transport = setup::transport(sandbox, RateLimiter::unlimited())?;
+    let (pipeline, world) = setup::moto_pipeline(&firm, transport)
+        .await
+        .context("starting moto and creating the resources")?;
+    let result = run::drain(&pipeline, setup::batches(&events), sandbox).await;
+    let check = run::check_landed(sandbox, &firm.firm_uuid, &events).await?;
+    drop(pipeline);
+    drop(world);
+    Ok(Row {
+        label: "real AWS adapters on moto *",
+        result,
+        check,
+    })
+}
+
+// ------------------------------------------------------------------------------- Part B
+
+async fn part_b(args: &Args, bin: &std::path::Path) -> anyhow::Result<bool> {
+    say!("Part B — request rate against the sandbox's 25 req/s limit, under a backlog");
+    let sandbox = SandboxProcess::start(bin, "b").await?;
+    let faults = sandbox.faults().await?;
+    let limit = faults["rate_limit_per_second"].as_f64();
+    say!(
+        "  MyCase:   a fresh mycase-sandbox process (pid {}), its default limit: {} per OAuth client",
+        sandbox.pid(),
+        limit
+            .map(|l| format!("{l} req/s"))
+            .unwrap_or_else(|| "none".into())
+    );
+    say!("            log: {}", sandbox.log_path().display());
+    say!(
+        "  client:   RateLimiter::per_second({}) (MYCASE_RATE_LIMIT_PER_SECOND), shared by the whole pipeline",
+        args.rate
+    );
+    say!(
+        "  input:    a backlog of {} message.logged events (in-memory stores), batches of 10, one after another",
+        args.backlog
+    );
+    let firm = setup::seed_firm(&sandbox, "b").await?;
+    let events = firm.messages("evt_bench_b", args.backlog);
+    let transport = setup::transport(&sandbox, RateLimiter::per_second(args.rate))?;
+    let (pipeline, _ledger) = setup::memory_pipeline(&firm, transport)?;
+
+    sandbox.reset_stats().await?;
+    let started = Instant::now();
+    let result = run::drain(&pipeline, setup::batches(&events), &sandbox).await;
+    let wall = started.elapsed();
+    let stats = sandbox.stats().await?;
+    let check = run::check_landed(&sandbox, &firm.firm_uuid, &events).await?;
+
+    let total = stats["requests_total"].as_u64().unwrap_or(0);
+    let by_status = run::status_counts(&stats);
+    let throttled = by_status.get("429").copied().unwrap_or(0);
+    let first = stats["first_request_at_ms"].as_i64();
+    let last = stats["last_request_at_ms"].as_i64();
+    let span = match (first, last) {
+        (Some(f), Some(l)) if l > f => Some(Duration::from_millis((l - f) as u64)),
+        _ => None,
+    };
+    // n evenly spaced requests span n-1 intervals.
+    let rate_from_span = span.map(|s| (total.saturating_sub(1)) as f64 / s.as_secs_f64());
+    let rate_from_wall = total as f64 / wall.as_secs_f64();
+    let achieved = rate_from_span.unwrap_or(rate_from_wall);
+    let share = achieved / MYCASE_LIMIT;
+    let throttled_share = if total > 0 {
+        throttled as f64 / total as f64
+    } else {
+        0.0
+    };
+    let share_ok = share >= TARGET_BUDGET_SHARE;
+    let throttled_ok = throttled_share <= TARGET_429_SHARE;
+
+    let statuses = by_status
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    say!();
+    let line = |what: &str, measured: String, target: String, verdict: &str| {
+        let row = format!("  {what:<26} {measured:<40} {target:<8} {verdict}");
+        say!("{}", row.trim_end());
+    };
+    line("", "measured".into(), "target".into(), "");
+    line(
+        "requests sent",
+        format!("{total} ({statuses})"),
+        String::new(),
+        "",
+    );
+    line(
+        "first → last request",
+        span.map(|s| format!("{:.2} s (sandbox clock)", s.as_secs_f64()))
+            .unwrap_or_else(|| "n/a".into()),
+        String::new(),
+        "",
+    );
+    line(
+        "achieved rate",
+        format!(
+            "{achieved:.2} req/s ({rate_from_wall:.2} over wall {:.2} s)",
+            wall.as_secs_f64()
+        ),
+        String::new(),
+        "",
+    );
+    line(
+        "share of the 25/s budget",
+        format!("{:.1} %", share * 100.0),
+        format!("≥ {:.0} %", TARGET_BUDGET_SHARE * 100.0),
+        verdict(share_ok),
+    );
+    line(
+        "answered 429",
+        format!("{throttled} ({:.2} %)", throttled_share * 100.0),
+        format!("≤ {:.0} %", TARGET_429_SHARE * 100.0),
+        verdict(throttled_ok),
+    );
+    line(
+        "function CPU",
+        format!(
+            "{:.3} ms/event at {:.1} msg/s (paced by the limiter)",
+            result.cpu_ms_per_event(),
+            result.per_second()
+        ),
+        String::new(),
+        "",
+    );
+    let acked = result.all_landed();
+    say!();
+    say!(
+        "  acknowledged   {}: {}",
+        check_word(acked),
+        result.outcome_summary()
+    );
+    say!("  in MyCase      {}", check.summary);
+    if args.rate > MYCASE_LIMIT {
+        say!(
+            "  note: --rate {} is above MyCase's {MYCASE_LIMIT}/s: 429s are expected",
+            args.rate
+        );
+    }
+    Ok(acked && check.ok)
+}
+
+// ------------------------------------------------------------------------------- helpers
+
+fn verdict(ok: bool) -> &'static str {
+    if ok { "PASS" } else { "MISS" }
+}
+
+fn check_word(ok: bool) -> &'static str {
+    if ok { "ok" } else { "FAILED" }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| "n/a".into())
+}
