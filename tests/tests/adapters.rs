@@ -1,0 +1,330 @@
+//! The AWS adapters' conditional writes against a real (emulated) DynamoDB, Secrets
+//! Manager and SQS: the guarantees the pipeline leans on, one by one.
+
+use aws_adapters::dead_letters::SqsDeadLetters;
+use aws_adapters::dynamo::idempotency::DynamoIdempotency;
+use aws_adapters::dynamo::integrations::DynamoIntegrations;
+use aws_adapters::dynamo::lease::DynamoRefreshLease;
+use aws_adapters::dynamo::ledger::DynamoLedger;
+use aws_adapters::dynamo::threads::DynamoThreads;
+use aws_adapters::secrets::SecretsTokenStore;
+use chrono::Utc;
+use hona_e2e::LocalStack;
+use hona_push::ids::{EventId, IntegrationId};
+use hona_push::integration::LogTarget;
+use hona_push::outcome::{Landed, LedgerEntry, MyCaseRef, Outcome, PushType};
+use hona_push::ports::{
+    CaseThreads, Claim, DeadLetter, DeadLetters, IdempotencyStore, IntegrationStore, Ledger,
+    ThreadSlot,
+};
+use mycase_client::{RefreshLease, TokenSet, TokenStore};
+use serde_json::json;
+use std::time::Duration;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idempotency_claims_complete_and_lapse_as_the_pipeline_expects() -> anyhow::Result<()> {
+    let stack = LocalStack::start().await?;
+    let store =
+        DynamoIdempotency::new(stack.aws.dynamodb.clone(), stack.tables.idempotency.clone());
+    let event = EventId::parse("evt_1")?;
+    let later = Utc::now() + chrono::Duration::seconds(60);
+
+    assert_eq!(store.claim(&event, later).await?, Claim::Acquired);
+    assert_eq!(
+        store.claim(&event, later).await?,
+        Claim::InProgress,
+        "a live claim blocks a second push"
+    );
+    store.release(&event).await?;
+    assert_eq!(
+        store.claim(&event, later).await?,
+        Claim::Acquired,
+        "a released claim can be taken again"
+    );
+
+    let landed = Landed {
+        refs: vec![MyCaseRef::new("message", 42)],
+    };
+    store.complete(&event, &landed).await?;
+    assert_eq!(
+        store.claim(&event, later).await?,
+        Claim::AlreadyLanded(landed.clone())
+    );
+    store.release(&event).await?;
+    assert_eq!(
+        store.claim(&event, later).await?,
+        Claim::AlreadyLanded(landed),
+        "a completed record is never released"
+    );
+
+    // A claim whose invocation died lapses at its deadline.
+    let crashed = EventId::parse("evt_2")?;
+    assert_eq!(
+        store
+            .claim(&crashed, Utc::now() - chrono::Duration::seconds(1))
+            .await?,
+        Claim::Acquired
+    );
+    assert_eq!(store.claim(&crashed, later).await?, Claim::Acquired);
+    let item = stack
+        .aws
+        .get_item_json(&stack.tables.idempotency, &json!({"id": "evt_1"}))
+        .await?
+        .unwrap();
+    let ttl = item["expiration"].as_i64().unwrap();
+    assert!(
+        ttl > Utc::now().timestamp() + 29 * 86400,
+        "records are kept for 30 days (TTL attribute)"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thread_is_claimed_by_one_racer_and_published_only_by_it() -> anyhow::Result<()> {
+    let stack = LocalStack::start().await?;
+    let threads = DynamoThreads::new(
+        stack.aws.dynamodb.clone(),
+        stack.tables.case_threads.clone(),
+    );
+    let now = Utc::now();
+    let until = now + chrono::Duration::seconds(30);
+    assert!(threads.claim("int_a#41", "evt_1", until, now).await?);
+    assert!(
+        !threads.claim("int_a#41", "evt_2", until, now).await?,
+        "the second racer loses"
+    );
+    assert!(
+        threads.set_ready("int_a#41", "evt_2", 7).await.is_err(),
+        "only the owner publishes"
+    );
+    threads.set_ready("int_a#41", "evt_1", 7).await?;
+    assert_eq!(threads.get("int_a#41").await?, Some(ThreadSlot::Ready(7)));
+    assert!(
+        !threads
+            .claim(
+                "int_a#41",
+                "evt_3",
+                until,
+                now + chrono::Duration::seconds(60)
+            )
+            .await?,
+        "a ready thread is never reclaimed"
+    );
+    threads.release("int_a#41", "evt_1").await?;
+    assert_eq!(
+        threads.get("int_a#41").await?,
+        Some(ThreadSlot::Ready(7)),
+        "release never drops a ready thread"
+    );
+    threads.forget("int_a#41", 8).await?;
+    assert_eq!(
+        threads.get("int_a#41").await?,
+        Some(ThreadSlot::Ready(7)),
+        "forget names the thread it forgets"
+    );
+    threads.forget("int_a#41", 7).await?;
+    assert_eq!(threads.get("int_a#41").await?, None);
+
+    // A lapsed claim can be taken over; a released one at once.
+    assert!(
+        threads
+            .claim(
+                "int_a#42",
+                "evt_1",
+                now - chrono::Duration::seconds(1),
+                now - chrono::Duration::seconds(31)
+            )
+            .await?
+    );
+    assert!(threads.claim("int_a#42", "evt_2", until, now).await?);
+    threads.release("int_a#42", "evt_2").await?;
+    assert_eq!(threads.get("int_a#42").await?, None);
+    Ok(())
+}
+
+fn entry(event: &str, outcome: Outcome) -> LedgerEntry {
+    LedgerEntry {
+        integration_id: IntegrationId::parse("int_a").unwrap(),
+        event_id: EventId::parse(event).unwrap(),
+        event_type: "message.logged".into(),
+        push_type: PushType::Messages,
+        case_id: None,
+        event_time: "2026-11-24T14:03:22-08:00".into(),
+        recorded_at: Utc::now(),
+        outcome,
+        event_json: Some("{}".into()),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ledger_never_turns_a_landed_event_into_a_skipped_or_failed_one() -> anyhow::Result<()>
+{
+    let stack = LocalStack::start().await?;
+    let ledger = DynamoLedger::new(stack.aws.dynamodb.clone(), stack.tables.ledger.clone());
+    let key = json!({"integration_id": "int_a", "event_id": "evt_1"});
+    ledger
+        .record(&entry(
+            "evt_1",
+            Outcome::Failed {
+                kind: "mycase_unavailable".into(),
+                reason: "503".into(),
+                permanent: false,
+            },
+        ))
+        .await?;
+    assert_eq!(
+        stack
+            .aws
+            .get_item_json(&stack.tables.ledger, &key)
+            .await?
+            .unwrap()["outcome"],
+        "failed"
+    );
+    ledger
+        .record(&entry(
+            "evt_1",
+            Outcome::Landed {
+                refs: vec![MyCaseRef::new("message", 9)],
+            },
+        ))
+        .await?;
+    ledger
+        .record(&entry(
+            "evt_1",
+            Outcome::Skipped {
+                reason: "integration_inactive".into(),
+            },
+        ))
+        .await?;
+    let row = stack
+        .aws
+        .get_item_json(&stack.tables.ledger, &key)
+        .await?
+        .unwrap();
+    assert_eq!(row["outcome"], "landed");
+    assert_eq!(row["mycase_refs"], json!(["message:9"]));
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn integration_records_parse_and_a_malformed_one_is_an_error_not_a_guess()
+-> anyhow::Result<()> {
+    let stack = LocalStack::start().await?;
+    let store = DynamoIntegrations::new(
+        stack.aws.dynamodb.clone(),
+        stack.tables.integrations.clone(),
+    );
+    stack
+        .aws
+        .put_item_json(
+            &stack.tables.integrations,
+            &json!({
+        "integration_id": "int_a", "org_id": "org_a", "active": true, "sender_staff_id": 88001,
+        "log_target": "notes", "time_zone": "America/Chicago"}),
+        )
+        .await?;
+    let i = store.get(&IntegrationId::parse("int_a")?).await?.unwrap();
+    assert!(i.active);
+    assert_eq!(i.log_target, LogTarget::Notes);
+    assert_eq!(i.time_zone, chrono_tz::America::Chicago);
+    assert_eq!(store.get(&IntegrationId::parse("int_none")?).await?, None);
+    stack.aws.put_item_json(&stack.tables.integrations, &json!({
+        "integration_id": "int_b", "org_id": "org_b", "active": true, "sender_staff_id": 88001, "time_zone": "Mars/Olympus"})).await?;
+    assert!(store.get(&IntegrationId::parse("int_b")?).await.is_err());
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_refresh_lease_has_one_holder_and_expires() -> anyhow::Result<()> {
+    let stack = LocalStack::start().await?;
+    let a = DynamoRefreshLease::new(
+        stack.aws.dynamodb.clone(),
+        stack.tables.leases.clone(),
+        "int_a",
+    );
+    let b = DynamoRefreshLease::new(
+        stack.aws.dynamodb.clone(),
+        stack.tables.leases.clone(),
+        "int_a",
+    );
+    let other = DynamoRefreshLease::new(
+        stack.aws.dynamodb.clone(),
+        stack.tables.leases.clone(),
+        "int_b",
+    );
+    assert!(a.try_acquire("instance-1", Duration::from_secs(60)).await?);
+    assert!(!b.try_acquire("instance-2", Duration::from_secs(60)).await?);
+    assert!(
+        other
+            .try_acquire("instance-2", Duration::from_secs(60))
+            .await?,
+        "leases are per integration"
+    );
+    b.release("instance-2").await?;
+    assert!(
+        !b.try_acquire("instance-2", Duration::from_secs(60)).await?,
+        "only the holder releases"
+    );
+    a.release("instance-1").await?;
+    assert!(
+        b.try_acquire("instance-2", Duration::from_millis(1))
+            .await?
+    );
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    assert!(
+        a.try_acquire("instance-1", Duration::from_secs(60)).await?,
+        "an expired lease can be taken"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_round_trip_through_secrets_manager() -> anyhow::Result<()> {
+    let stack = LocalStack::start().await?;
+    let name = stack.token_secret_name("int_a");
+    let store = SecretsTokenStore::new(stack.aws.secrets.clone(), name.clone());
+    assert!(store.load().await.is_err(), "no secret yet");
+    let tokens = TokenSet {
+        access_token: "at-1".into(),
+        refresh_token: "rt-1".into(),
+        expires_at: Utc::now(),
+        firm_uuid: Some("f-1".into()),
+    };
+    stack.aws.put_secret(&name, "{}").await?;
+    store.save(&tokens).await?;
+    let loaded = store.load().await?;
+    assert_eq!(
+        (loaded.access_token.as_str(), loaded.refresh_token.as_str()),
+        ("at-1", "rt-1")
+    );
+    assert_eq!(loaded.firm_uuid.as_deref(), Some("f-1"));
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_letter_carries_its_reason_and_keeps_the_group() -> anyhow::Result<()> {
+    let stack = LocalStack::start().await?;
+    let dlq = SqsDeadLetters::new(stack.aws.sqs.clone(), stack.messages.dlq_url.clone());
+    let event = EventId::parse("evt_1")?;
+    let integration = IntegrationId::parse("int_a")?;
+    let letter = DeadLetter {
+        body: "{\"id\":\"evt_1\"}",
+        reason: "missing_field",
+        detail: "missing field `data.sender`",
+        event_id: Some(&event),
+        integration_id: Some(&integration),
+        group: Some("int_a#41"),
+    };
+    dlq.send(&letter).await?;
+    dlq.send(&letter).await?; // a retry after a crash: deduplicated
+    let got = stack.aws.drain_queue(&stack.messages.dlq_url).await?;
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].message_attributes["hona.reason"], "missing_field");
+    assert_eq!(
+        got[0].message_attributes["hona.detail"],
+        "missing field `data.sender`"
+    );
+    assert_eq!(got[0].message_attributes["hona.event_id"], "evt_1");
+    assert_eq!(got[0].attributes["MessageGroupId"], "int_a#41");
+    Ok(())
+}
