@@ -11,6 +11,10 @@ cd "$ROOT"
 "$ROOT/scripts/bootstrap.sh"
 export PATH="$ROOT/.venv/bin:$PATH"
 
+# The SAM template must lint clean (cfn-lint comes with moto[server]).
+echo "test.sh: cfn-lint infra/template.yaml"
+cfn-lint infra/template.yaml
+
 # The end-to-end tests run the function binaries (target/debug/<function>) under the
 # emulator: build them first. Same command the harness uses before it starts a function, so
 # nothing is rebuilt when the tests start.
