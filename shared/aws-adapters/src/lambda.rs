@@ -40,6 +40,21 @@ pub async fn run<P: Push + 'static>(pipeline: Pipeline<P>) -> Result<(), Error> 
     .await
 }
 
+/// The invocation's deadline from the runtime's `lambda-runtime-deadline-ms`.
+///
+/// Lambda sends epoch milliseconds. cargo-lambda's emulator (1.9) sends the function
+/// timeout as a *duration* there; a value that cannot be a real deadline (before
+/// 2001) is read as one, so `cargo lambda watch` behaves like Lambda instead of
+/// every invocation starting out of time.
+pub fn deadline(header_ms: u64) -> Deadline {
+    const EARLIEST_REAL_DEADLINE_MS: u64 = 978_307_200_000; // 2001-01-01
+    if header_ms < EARLIEST_REAL_DEADLINE_MS {
+        Deadline::in_(std::time::Duration::from_millis(header_ms))
+    } else {
+        Deadline::from_epoch_millis(header_ms)
+    }
+}
+
 /// One invocation. An SQS batch answers with `batchItemFailures` (the event-source
 /// mapping is configured with `ReportBatchItemFailures`); an EventBridge event
 /// answers with its disposition, or an error so EventBridge retries it.

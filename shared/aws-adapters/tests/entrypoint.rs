@@ -134,3 +134,18 @@ async fn an_eventbridge_event_that_must_be_retried_is_an_error() {
         "EventBridge retries an invocation that errors"
     );
 }
+
+#[test]
+fn an_epoch_deadline_and_the_emulators_duration_both_give_the_time_left() {
+    use aws_adapters::lambda::deadline;
+    let in_a_minute =
+        (chrono::Utc::now() + chrono::Duration::seconds(60)).timestamp_millis() as u64;
+    let d = deadline(in_a_minute);
+    assert!(d.remaining() > Duration::from_secs(58) && d.remaining() <= Duration::from_secs(60));
+    assert!(
+        deadline(600_000).remaining() > Duration::from_secs(598),
+        "cargo-lambda's 600000 means ten minutes"
+    );
+    let past = (chrono::Utc::now() - chrono::Duration::seconds(5)).timestamp_millis() as u64;
+    assert_eq!(deadline(past).remaining(), Duration::ZERO);
+}

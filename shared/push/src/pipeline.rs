@@ -24,16 +24,7 @@ pub struct Deadline {
 
 impl Deadline {
     /// From Lambda's context deadline (milliseconds since the Unix epoch).
-    ///
-    /// cargo-lambda's emulator (1.9) sends the function timeout as a *duration* in
-    /// that header. A value that cannot be a real deadline (before 2001) is read as
-    /// one, so `cargo lambda watch` runs behave like Lambda instead of finding every
-    /// invocation already out of time.
     pub fn from_epoch_millis(ms: u64) -> Self {
-        const EARLIEST_REAL_DEADLINE_MS: u64 = 978_307_200_000; // 2001-01-01
-        if ms < EARLIEST_REAL_DEADLINE_MS {
-            return Self::in_(Duration::from_millis(ms));
-        }
         let wall = DateTime::<Utc>::from_timestamp_millis(ms as i64).unwrap_or_else(Utc::now);
         let remaining = (wall - Utc::now()).to_std().unwrap_or(Duration::ZERO);
         Self {
@@ -401,29 +392,5 @@ fn ledger_entry(
         recorded_at: Utc::now(),
         outcome,
         event_json: body.map(str::to_owned),
-    }
-}
-
-#[cfg(test)]
-mod deadline_tests {
-    use super::*;
-
-    #[test]
-    fn an_epoch_deadline_and_an_emulators_duration_both_give_the_time_left() {
-        let in_a_minute = (Utc::now() + chrono::Duration::seconds(60)).timestamp_millis() as u64;
-        let d = Deadline::from_epoch_millis(in_a_minute);
-        assert!(
-            d.remaining() > Duration::from_secs(58) && d.remaining() <= Duration::from_secs(60)
-        );
-        let d = Deadline::from_epoch_millis(600_000);
-        assert!(
-            d.remaining() > Duration::from_secs(598),
-            "cargo-lambda's 600000 means ten minutes"
-        );
-        let past = (Utc::now() - chrono::Duration::seconds(5)).timestamp_millis() as u64;
-        assert_eq!(
-            Deadline::from_epoch_millis(past).remaining(),
-            Duration::ZERO
-        );
     }
 }
