@@ -13,6 +13,7 @@ pub mod secrets;
 use config::ResourceNames;
 use hona_push::Stores;
 use hona_push::communications::CommunicationsLog;
+use hona_push::communications::thread::ReadyThreadCache;
 use mycase_client::{MyCaseEndpoints, RateLimiter, RetryPolicy, Transport};
 use std::sync::Arc;
 
@@ -89,10 +90,10 @@ impl Aws {
     /// Where messages and notifications land: shared by both functions.
     pub fn communications_log(&self) -> CommunicationsLog {
         CommunicationsLog {
-            threads: Arc::new(dynamo::threads::DynamoThreads::new(
+            threads: Arc::new(ReadyThreadCache::new(dynamo::threads::DynamoThreads::new(
                 self.dynamo.clone(),
                 self.names.case_threads_table.clone(),
-            )),
+            ))),
             mycase: self.mycase(),
         }
     }

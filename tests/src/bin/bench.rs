@@ -352,7 +352,7 @@ async fn part_a(args: &Args, bin: &std::path::Path) -> anyhow::Result<bool> {
             "  * the moto row is bounded by moto: one Python process emulating DynamoDB, Secrets Manager and SQS,"
         );
         say!(
-            "    answering the 5 DynamoDB calls each event makes (7 for a case's first); its msg/s measures moto, not the function."
+            "    answering the 4 DynamoDB calls each event makes (7 for a case's first); its msg/s measures moto, not the function."
         );
         say!(
             "    Its CPU column is still this process only: the function side including the AWS SDK (signing, JSON)."

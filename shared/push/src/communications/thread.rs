@@ -75,3 +75,118 @@ pub async fn thread_for_case(
         tokio::time::sleep(POLL_EVERY).await;
     }
 }
+
+/// Remembers threads once they are ready, so a warm instance does not read the
+/// store for every entry of a case: a ready thread id never changes, and the only
+/// way it goes away is [`CaseThreads::forget`], which this cache passes on.
+pub struct ReadyThreadCache<T> {
+    inner: T,
+    ready: std::sync::Mutex<std::collections::HashMap<String, i64>>,
+}
+
+impl<T> ReadyThreadCache<T> {
+    pub fn new(inner: T) -> Self {
+        Self {
+            inner,
+            ready: Default::default(),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl<T: CaseThreads> CaseThreads for ReadyThreadCache<T> {
+    async fn get(&self, key: &str) -> Result<Option<ThreadSlot>, crate::StoreError> {
+        if let Some(thread) = self.ready.lock().expect("not poisoned").get(key) {
+            return Ok(Some(ThreadSlot::Ready(*thread)));
+        }
+        let slot = self.inner.get(key).await?;
+        if let Some(ThreadSlot::Ready(thread)) = slot {
+            self.ready
+                .lock()
+                .expect("not poisoned")
+                .insert(key.to_owned(), thread);
+        }
+        Ok(slot)
+    }
+
+    async fn claim(
+        &self,
+        key: &str,
+        owner: &str,
+        until: chrono::DateTime<Utc>,
+        now: chrono::DateTime<Utc>,
+    ) -> Result<bool, crate::StoreError> {
+        self.inner.claim(key, owner, until, now).await
+    }
+
+    async fn set_ready(
+        &self,
+        key: &str,
+        owner: &str,
+        thread: i64,
+    ) -> Result<(), crate::StoreError> {
+        self.inner.set_ready(key, owner, thread).await?;
+        self.ready
+            .lock()
+            .expect("not poisoned")
+            .insert(key.to_owned(), thread);
+        Ok(())
+    }
+
+    async fn release(&self, key: &str, owner: &str) -> Result<(), crate::StoreError> {
+        self.inner.release(key, owner).await
+    }
+
+    async fn forget(&self, key: &str, thread: i64) -> Result<(), crate::StoreError> {
+        {
+            let mut ready = self.ready.lock().expect("not poisoned");
+            if ready.get(key) == Some(&thread) {
+                ready.remove(key);
+            }
+        }
+        self.inner.forget(key, thread).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fakes::MemoryThreads;
+
+    #[tokio::test]
+    async fn a_ready_thread_is_read_once_and_forgetting_it_reaches_the_store() {
+        let cache = ReadyThreadCache::new(MemoryThreads::default());
+        let now = Utc::now();
+        assert!(
+            cache
+                .claim("k", "evt_1", now + chrono::Duration::seconds(30), now)
+                .await
+                .unwrap()
+        );
+        cache.set_ready("k", "evt_1", 7).await.unwrap();
+        // Gone from the store behind the cache's back: the cache still answers…
+        cache.inner.0.lock().unwrap().clear();
+        assert_eq!(cache.get("k").await.unwrap(), Some(ThreadSlot::Ready(7)));
+        // …until the thread is forgotten (MyCase said it is gone).
+        cache.forget("k", 7).await.unwrap();
+        assert_eq!(cache.get("k").await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn slots_still_being_created_are_never_cached() {
+        let cache = ReadyThreadCache::new(MemoryThreads::default());
+        let now = Utc::now();
+        assert!(
+            cache
+                .claim("k", "evt_1", now + chrono::Duration::seconds(30), now)
+                .await
+                .unwrap()
+        );
+        assert!(matches!(
+            cache.get("k").await.unwrap(),
+            Some(ThreadSlot::Creating { .. })
+        ));
+        cache.inner.set_ready("k", "evt_1", 9).await.unwrap();
+        assert_eq!(cache.get("k").await.unwrap(), Some(ThreadSlot::Ready(9)));
+    }
+}
