@@ -6,7 +6,7 @@
 //! kept 30 days, far longer than SQS keeps a message (14 days at most), so no
 //! redelivery can outlive its record.
 
-use super::{Item, get_n, get_s, n, s, store_error};
+use super::{Item, condition_failed, get_n, get_s, n, s, store_error};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
@@ -99,12 +99,7 @@ impl IdempotencyStore for DynamoIdempotency {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
+            Err(e) if condition_failed(&e) => Ok(()),
             Err(e) => Err(store_error("idempotency", "release", e)),
         }
     }

@@ -5,7 +5,7 @@
 //! integration at once would burn the token and lock the firm out. Only the holder
 //! of this lease may refresh; a holder that dies loses it when it expires.
 
-use super::{n, s, store_error};
+use super::{condition_failed, n, s, store_error};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use chrono::Utc;
@@ -53,12 +53,7 @@ impl RefreshLease for DynamoRefreshLease {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
+            Err(e) if condition_failed(&e) => Ok(false),
             Err(e) => Err(lease_error("acquire", e)),
         }
     }
@@ -76,12 +71,7 @@ impl RefreshLease for DynamoRefreshLease {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
+            Err(e) if condition_failed(&e) => Ok(()),
             Err(e) => Err(lease_error("release", e)),
         }
     }

@@ -3,7 +3,7 @@
 //! One row per event with its outcome (`landed` | `skipped` | `failed`), the reason,
 //! the MyCase ids, and (for skipped and failed events) the event itself for replay.
 
-use super::{n, s, store_error};
+use super::{condition_failed, n, s, store_error};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -73,12 +73,7 @@ impl Ledger for DynamoLedger {
         }
         match put.send().await {
             Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
+            Err(e) if condition_failed(&e) => Ok(()),
             Err(e) => Err(store_error("ledger", "record", e)),
         }
     }

@@ -37,6 +37,15 @@ pub(crate) fn get_bool(item: &Item, key: &str) -> Option<bool> {
     item.get(key).and_then(|v| v.as_bool().ok()).copied()
 }
 
+/// The write's condition did not hold: an expected answer (someone else holds it,
+/// it is already done), not a failure. One check for every conditional write here.
+pub(crate) fn condition_failed<E, R>(e: &aws_sdk_dynamodb::error::SdkError<E, R>) -> bool
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
+{
+    e.as_service_error().and_then(|se| se.code()) == Some("ConditionalCheckFailedException")
+}
+
 /// An SDK error as a store error: the full context (not just "service error").
 pub(crate) fn store_error<E>(store: &'static str, operation: &'static str, e: E) -> StoreError
 where

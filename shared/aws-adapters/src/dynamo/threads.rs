@@ -2,7 +2,7 @@
 //! (`{integration_id}#{case_id}`): `thread_id` (N) once created, or a creation
 //! claim (`owner`, `claim_until` epoch ms) while one racer creates it.
 
-use super::{get_n, get_s, n, s, store_error};
+use super::{condition_failed, get_n, get_s, n, s, store_error};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
@@ -18,10 +18,6 @@ impl DynamoThreads {
     pub fn new(client: Client, table: String) -> Self {
         Self { client, table }
     }
-}
-
-fn conditional_failed<E: aws_sdk_dynamodb::error::ProvideErrorMetadata>(e: Option<&E>) -> bool {
-    e.and_then(|e| e.code()) == Some("ConditionalCheckFailedException")
 }
 
 #[async_trait]
@@ -71,7 +67,7 @@ impl CaseThreads for DynamoThreads {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(e) if conditional_failed(e.as_service_error()) => Ok(false),
+            Err(e) if condition_failed(&e) => Ok(false),
             Err(e) => Err(store_error("case_threads", "claim", e)),
         }
     }
@@ -106,7 +102,7 @@ impl CaseThreads for DynamoThreads {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(e) if conditional_failed(e.as_service_error()) => Ok(()),
+            Err(e) if condition_failed(&e) => Ok(()),
             Err(e) => Err(store_error("case_threads", "release", e)),
         }
     }
@@ -123,7 +119,7 @@ impl CaseThreads for DynamoThreads {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(e) if conditional_failed(e.as_service_error()) => Ok(()),
+            Err(e) if condition_failed(&e) => Ok(()),
             Err(e) => Err(store_error("case_threads", "forget", e)),
         }
     }
