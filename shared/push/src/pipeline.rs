@@ -3,7 +3,7 @@
 
 use crate::error::PushError;
 use crate::event::{BadInput, Event, EventType, parse_event};
-use crate::ids::{CaseId, EventId, IntegrationId};
+use crate::ids::EventId;
 use crate::integration::Integration;
 use crate::outcome::{Landed, LedgerEntry, Outcome, PushType};
 use crate::ports::{Claim, DeadLetter, DeadLetters, IdempotencyStore, IntegrationStore, Ledger};
@@ -354,43 +354,20 @@ impl<P: Push> Pipeline<P> {
         outcome: Outcome,
         body: Option<&str>,
     ) -> Result<(), String> {
-        let entry = ledger_entry(
-            &event.integration_id,
-            &event.id,
-            event.event_type,
-            P::PUSH_TYPE,
-            event.case_id(),
-            event.time.to_rfc3339(),
+        let entry = LedgerEntry {
+            integration_id: event.integration_id.clone(),
+            event_id: event.id.clone(),
+            event_type: event.event_type.as_str().to_owned(),
+            push_type: P::PUSH_TYPE,
+            case_id: event.case_id(),
+            event_time: event.time.to_rfc3339(),
+            recorded_at: Utc::now(),
             outcome,
-            body,
-        );
+            event_json: body.map(str::to_owned),
+        };
         self.stores.ledger.record(&entry).await.map_err(|e| {
             warn!(error = %e, "ledger unavailable");
             "ledger_unavailable".to_owned()
         })
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn ledger_entry(
-    integration_id: &IntegrationId,
-    event_id: &EventId,
-    event_type: EventType,
-    push_type: PushType,
-    case_id: Option<CaseId>,
-    event_time: String,
-    outcome: Outcome,
-    body: Option<&str>,
-) -> LedgerEntry {
-    LedgerEntry {
-        integration_id: integration_id.clone(),
-        event_id: event_id.clone(),
-        event_type: event_type.as_str().to_owned(),
-        push_type,
-        case_id,
-        event_time,
-        recorded_at: Utc::now(),
-        outcome,
-        event_json: body.map(str::to_owned),
     }
 }
