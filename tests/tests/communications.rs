@@ -52,22 +52,20 @@ fn day_start() -> DateTime<chrono::FixedOffset> {
     DateTime::parse_from_rfc3339("2026-11-24T08:30:00-08:00").unwrap()
 }
 
-/// Runs both event-source mappings until both queues are empty.
-async fn drain(
-    stack: &LocalStack,
-    messages: &Emulator,
-    notifications: &Emulator,
-    max: Duration,
-) -> anyhow::Result<()> {
-    let m = stack.event_source_mapping("log-messages", messages)?;
-    let n = stack.event_source_mapping("log-notifications", notifications)?;
+/// Starts both functions and runs their event-source mappings until both queues
+/// are empty; returns the functions (for their captured logs).
+async fn run_both(stack: &LocalStack, max: Duration) -> anyhow::Result<(Emulator, Emulator)> {
+    let messages = stack.start_function("log-messages").await?;
+    let notifications = stack.start_function("log-notifications").await?;
+    let m = stack.event_source_mapping("log-messages", &messages)?;
+    let n = stack.event_source_mapping("log-notifications", &notifications)?;
     let (a, b) = tokio::join!(m.run_until_drained(max), n.run_until_drained(max));
     let (a, b) = (a?, b?);
     anyhow::ensure!(
         a.drained && b.drained,
         "queues not drained in {max:?}: {a:?} {b:?}"
     );
-    Ok(())
+    Ok((messages, notifications))
 }
 
 /// Checks that each case has one thread holding exactly its events, once each, in
@@ -219,9 +217,7 @@ async fn sixty_events_over_five_cases_of_two_firms_land_once_in_their_own_thread
     enqueue(&stack, &events_a, "").await?;
     enqueue(&stack, &events_b, "").await?;
 
-    let messages = stack.start_function("log-messages").await?;
-    let notifications = stack.start_function("log-notifications").await?;
-    drain(&stack, &messages, &notifications, Duration::from_secs(120)).await?;
+    let (messages, notifications) = run_both(&stack, Duration::from_secs(120)).await?;
 
     assert_landed_once_in_order(&stack, &a, &events_a).await?;
     assert_landed_once_in_order(&stack, &b, &events_b).await?;
@@ -459,9 +455,7 @@ async fn a_429_storm_with_503s_and_504s_still_lands_everything_once() -> anyhow:
         }),
     )
     .await?;
-    let messages = stack.start_function("log-messages").await?;
-    let notifications = stack.start_function("log-notifications").await?;
-    drain(&stack, &messages, &notifications, Duration::from_secs(180)).await?;
+    run_both(&stack, Duration::from_secs(180)).await?;
 
     let stats = sandbox_stats(&stack).await?;
     for status in ["429", "503", "504"] {
@@ -601,9 +595,7 @@ async fn an_inactive_integration_sends_nothing_and_records_each_event_as_skipped
     .await?;
     let events = busy_day(&a.firm, "evt_i", 8, day_start());
     enqueue(&stack, &events, "").await?;
-    let messages = stack.start_function("log-messages").await?;
-    let notifications = stack.start_function("log-notifications").await?;
-    drain(&stack, &messages, &notifications, Duration::from_secs(60)).await?;
+    run_both(&stack, Duration::from_secs(60)).await?;
 
     let state = firm_state(&stack, &a.firm_uuid).await?;
     assert!(
@@ -640,9 +632,7 @@ async fn silent_logging_lands_entries_as_case_notes() -> anyhow::Result<()> {
     .await?;
     let events = busy_day(&a.firm, "evt_n", 6, day_start());
     enqueue(&stack, &events, "").await?;
-    let messages = stack.start_function("log-messages").await?;
-    let notifications = stack.start_function("log-notifications").await?;
-    drain(&stack, &messages, &notifications, Duration::from_secs(60)).await?;
+    run_both(&stack, Duration::from_secs(60)).await?;
 
     let state = firm_state(&stack, &a.firm_uuid).await?;
     assert!(
