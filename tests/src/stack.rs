@@ -12,13 +12,18 @@
 //! | leases table | `hona-leases-<sfx>` | `lease_id` (S) |
 //! | messages queue | `messages-<sfx>.fifo`, DLQ `messages-dlq-<sfx>.fifo` | |
 //! | notifications queue | `notifications-<sfx>.fifo`, DLQ `notifications-dlq-<sfx>.fifo` | |
+//! | documents queue | `documents-<sfx>`, DLQ `documents-dlq-<sfx>` (standard) | |
+//! | form-fields queue | `form-fields-<sfx>`, DLQ `form-fields-dlq-<sfx>` (standard) | |
+//! | leads queue | `leads-<sfx>`, DLQ `leads-dlq-<sfx>` (standard) | |
+//! | nightly queue | `nightly-<sfx>`, DLQ `nightly-dlq-<sfx>` (standard; one message per integration) | |
 //! | OAuth client secret | `hona-<sfx>/mycase/oauth-client` | |
 //! | per-integration tokens | `hona-<sfx>/mycase/tokens/<integration_id>` (tests create them) | |
 //! | documents bucket | `hona-documents-<sfx>` (for document tests; no env var yet) | |
 //!
-//! All tables are on-demand; both queues are FIFO, content-based deduplication off, with a
-//! FIFO DLQ through `RedrivePolicy` (`maxReceiveCount`, default 5; visibility timeout,
-//! default 5 s: see [`StackOptions`]).
+//! All tables are on-demand. The communications queues are FIFO (content-based deduplication
+//! off, message group = case) with a FIFO DLQ; the others are standard queues with a standard
+//! DLQ. Every queue redrives through `RedrivePolicy` (`maxReceiveCount`, default 5;
+//! visibility timeout, default 5 s: see [`StackOptions`]).
 
 use std::time::Duration;
 
@@ -34,6 +39,10 @@ use crate::poller::{EventSourceMapping, Invoker};
 pub const FUNCTION_QUEUES: &[(&str, &str)] = &[
     ("log-messages", "messages"),
     ("log-notifications", "notifications"),
+    ("log-documents", "documents"),
+    ("map-form-fields", "form-fields"),
+    ("convert-leads", "leads"),
+    ("nightly-sync", "nightly"),
 ];
 
 /// The OAuth client the functions use (also registered in the sandbox's default config).
@@ -43,9 +52,9 @@ pub const OAUTH_REDIRECT_URI: &str = "http://127.0.0.1:8787/oauth/callback";
 
 #[derive(Debug, Clone)]
 pub struct StackOptions {
-    /// Both queues' `VisibilityTimeout` (whole seconds). Default 5 s.
+    /// Every queue' `VisibilityTimeout` (whole seconds). Default 5 s.
     pub visibility_timeout: Duration,
-    /// Both queues' `RedrivePolicy.maxReceiveCount`. Default 5.
+    /// Every queue' `RedrivePolicy.maxReceiveCount`. Default 5.
     pub max_receive_count: u32,
     /// `MYCASE_RATE_LIMIT_PER_SECOND` for every function. Default 20.
     pub rate_limit_per_second: u32,
@@ -84,6 +93,10 @@ pub struct LocalStack {
     pub tables: Tables,
     pub messages: QueuePair,
     pub notifications: QueuePair,
+    pub documents: QueuePair,
+    pub form_fields: QueuePair,
+    pub leads: QueuePair,
+    pub nightly: QueuePair,
     /// `hona-<sfx>/mycase`
     pub secret_prefix: String,
     /// `<prefix>/oauth-client`
@@ -141,6 +154,22 @@ impl LocalStack {
             )
             .await?;
 
+        let mut standard = Vec::new();
+        for base in ["documents", "form-fields", "leads", "nightly"] {
+            standard.push(
+                aws.create_standard_queue_with_dlq(
+                    &format!("{base}-{sfx}"),
+                    &format!("{base}-dlq-{sfx}"),
+                    options.visibility_timeout,
+                    options.max_receive_count,
+                )
+                .await?,
+            );
+        }
+        let [documents, form_fields, leads, nightly]: [QueuePair; 4] = standard
+            .try_into()
+            .map_err(|_| anyhow::anyhow!("four standard queues"))?;
+
         let secret_prefix = format!("hona-{sfx}/mycase");
         let oauth_client_secret_name = format!("{secret_prefix}/oauth-client");
         aws.put_secret_json(
@@ -172,6 +201,10 @@ impl LocalStack {
             tables,
             messages,
             notifications,
+            documents,
+            form_fields,
+            leads,
+            nightly,
             secret_prefix,
             oauth_client_secret_name,
             documents_bucket,
@@ -202,6 +235,10 @@ impl LocalStack {
         match *queue {
             "messages" => Some(&self.messages),
             "notifications" => Some(&self.notifications),
+            "documents" => Some(&self.documents),
+            "form-fields" => Some(&self.form_fields),
+            "leads" => Some(&self.leads),
+            "nightly" => Some(&self.nightly),
             _ => None,
         }
     }
@@ -266,13 +303,17 @@ impl LocalStack {
     /// A human-readable summary (for the demo).
     pub fn describe(&self) -> String {
         format!(
-            "moto (AWS):        {}\nMyCase sandbox:    {}\nmessages queue:    {}\n  dlq:             {}\nnotifications:     {}\n  dlq:             {}\ntables:            {}, {}, {}, {}, {}\nsecret prefix:     {}\ndocuments bucket:  {}",
+            "moto (AWS):        {}\nMyCase sandbox:    {}\nmessages queue:    {}\n  dlq:             {}\nnotifications:     {}\n  dlq:             {}\ndocuments queue:   {}\nform-fields queue: {}\nleads queue:       {}\nnightly queue:     {}\ntables:            {}, {}, {}, {}, {}\nsecret prefix:     {}\ndocuments bucket:  {}",
             self.endpoint_url(),
             self.mycase_url,
             self.messages.url,
             self.messages.dlq_url,
             self.notifications.url,
             self.notifications.dlq_url,
+            self.documents.url,
+            self.form_fields.url,
+            self.leads.url,
+            self.nightly.url,
             self.tables.integrations,
             self.tables.idempotency,
             self.tables.ledger,

@@ -32,6 +32,9 @@ fn world() -> World {
         log_target: LogTarget::Thread,
         time_zone: chrono_tz::America::Los_Angeles,
         firm_uuid: None,
+        documents_folder: None,
+        lead_automation: None,
+        needs_reconnect: None,
     };
     let mycase = Arc::new(FakeConnector::default());
     let dead_letters = Arc::new(MemoryDeadLetters::default());

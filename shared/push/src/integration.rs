@@ -31,6 +31,32 @@ impl LogTarget {
     }
 }
 
+/// When a captured lead becomes a MyCase client (SPEC §4). No setting: never.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeadAutomation {
+    /// Converted as soon as the chatbot or voice AI agent captures it.
+    Automatic,
+    /// Converted only when staff fire `lead.conversion_requested`.
+    Manual,
+}
+
+impl LeadAutomation {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "automatic" => Some(LeadAutomation::Automatic),
+            "manual" => Some(LeadAutomation::Manual),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LeadAutomation::Automatic => "automatic",
+            LeadAutomation::Manual => "manual",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Integration {
     pub id: IntegrationId,
@@ -44,4 +70,11 @@ pub struct Integration {
     pub time_zone: chrono_tz::Tz,
     /// MyCase's id for the connected firm, from the OAuth code exchange.
     pub firm_uuid: Option<String>,
+    /// The Documents folder files land in, as the firm typed it (`None`: the default `Hona/`).
+    pub documents_folder: Option<String>,
+    /// Lead conversion mode; `None` means leads are never converted (recorded as skipped).
+    pub lead_automation: Option<LeadAutomation>,
+    /// Set when MyCase refused the grant (revoked or expired refresh token): the reason an
+    /// operator sees. Cleared by re-connecting.
+    pub needs_reconnect: Option<String>,
 }

@@ -30,6 +30,9 @@ fn integration(id: &str, org: &str) -> Integration {
         log_target: LogTarget::Thread,
         time_zone: chrono_tz::America::Los_Angeles,
         firm_uuid: None,
+        documents_folder: None,
+        lead_automation: None,
+        needs_reconnect: None,
     }
 }
 

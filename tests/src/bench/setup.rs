@@ -66,6 +66,9 @@ impl SeededFirm {
                 .parse()
                 .map_err(|_| anyhow!("{TIME_ZONE} is not an IANA zone"))?,
             firm_uuid: Some(self.firm_uuid.clone()),
+            documents_folder: None,
+            lead_automation: None,
+            needs_reconnect: None,
         })
     }
 

@@ -2,14 +2,15 @@
 //!
 //! Attributes: `org_id` (S), `active` (BOOL), `sender_staff_id` (N), `log_target`
 //! (S: `thread`|`notes`, default thread), `time_zone` (S, IANA, default UTC),
-//! `firm_uuid` (S).
+//! `firm_uuid` (S), `documents_folder` (S), `lead_automation` (S: `automatic`|`manual`,
+//! absent: no conversion), `needs_reconnect` (S: the reason, absent when connected).
 
 use super::{Item, get_bool, get_n, get_s, s, store_error};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use hona_push::StoreError;
 use hona_push::ids::{IntegrationId, OrgId, StaffId};
-use hona_push::integration::{Integration, LogTarget};
+use hona_push::integration::{Integration, LeadAutomation, LogTarget};
 use hona_push::ports::IntegrationStore;
 
 pub struct DynamoIntegrations {
@@ -60,6 +61,13 @@ fn parse(id: &IntegrationId, item: &Item) -> Result<Integration, StoreError> {
             .parse()
             .map_err(|_| bad("time_zone is not an IANA zone"))?,
     };
+    let lead_automation = match get_s(item, "lead_automation") {
+        None => None,
+        Some(m) => Some(
+            LeadAutomation::parse(m)
+                .ok_or_else(|| bad("lead_automation must be automatic or manual"))?,
+        ),
+    };
     Ok(Integration {
         id: id.clone(),
         org_id,
@@ -68,5 +76,8 @@ fn parse(id: &IntegrationId, item: &Item) -> Result<Integration, StoreError> {
         log_target,
         time_zone,
         firm_uuid: get_s(item, "firm_uuid").map(str::to_owned),
+        documents_folder: get_s(item, "documents_folder").map(str::to_owned),
+        lead_automation,
+        needs_reconnect: get_s(item, "needs_reconnect").map(str::to_owned),
     })
 }
