@@ -42,9 +42,7 @@ async fn idempotency_claims_complete_and_lapse_as_the_pipeline_expects() -> anyh
         "a released claim can be taken again"
     );
 
-    let landed = Landed {
-        refs: vec![MyCaseRef::new("message", 42)],
-    };
+    let landed = Landed::new(vec![MyCaseRef::new("message", 42)]);
     store.complete(&event, &landed).await?;
     assert_eq!(
         store.claim(&event, later).await?,
@@ -185,6 +183,7 @@ async fn the_ledger_never_turns_a_landed_event_into_a_skipped_or_failed_one() ->
             "evt_1",
             Outcome::Landed {
                 refs: vec![MyCaseRef::new("message", 9)],
+                remarks: Vec::new(),
             },
         ))
         .await?;

@@ -44,10 +44,57 @@ impl MyCaseRef {
     }
 }
 
+/// Something the operator should know about an event that did land: part of it could
+/// not be pushed (say, a form answer that does not fit its field). Never personal data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Remark {
+    /// Machine-readable, e.g. `value_does_not_fit`.
+    pub kind: String,
+    /// A plain sentence naming what (a question id, a field id), never a value.
+    pub detail: String,
+}
+
+impl Remark {
+    pub fn new(kind: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self {
+            kind: kind.into(),
+            detail: detail.into(),
+        }
+    }
+}
+
 /// Proof that an event landed in MyCase.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Landed {
     pub refs: Vec<MyCaseRef>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub remarks: Vec<Remark>,
+}
+
+impl Landed {
+    pub fn new(refs: Vec<MyCaseRef>) -> Self {
+        Self {
+            refs,
+            remarks: Vec::new(),
+        }
+    }
+}
+
+/// What a push did with one event: landed it, or decided there was nothing to push
+/// (recorded as skipped with the reason, the event kept for replay).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pushed {
+    Landed(Landed),
+    Skipped {
+        /// Machine-readable, e.g. `no_lead_automation`.
+        reason: String,
+    },
+}
+
+impl From<Landed> for Pushed {
+    fn from(landed: Landed) -> Self {
+        Pushed::Landed(landed)
+    }
 }
 
 /// The ledger's verdict on one event.
@@ -56,6 +103,8 @@ pub struct Landed {
 pub enum Outcome {
     Landed {
         refs: Vec<MyCaseRef>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        remarks: Vec<Remark>,
     },
     Skipped {
         /// Machine-readable, e.g. `integration_inactive`.

@@ -5,7 +5,7 @@ use crate::error::PushError;
 use crate::event::{BadInput, Event, EventType, parse_event};
 use crate::ids::EventId;
 use crate::integration::Integration;
-use crate::outcome::{Landed, LedgerEntry, Outcome, PushType};
+use crate::outcome::{Landed, LedgerEntry, Outcome, PushType, Pushed};
 use crate::ports::{Claim, DeadLetter, DeadLetters, IdempotencyStore, IntegrationStore, Ledger};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -64,7 +64,7 @@ pub trait Push: Send + Sync {
         &self,
         ctx: &PushContext<'_>,
         event: &Event<Self::Data>,
-    ) -> Result<Landed, PushError>;
+    ) -> Result<Pushed, PushError>;
 }
 
 /// How one queue message ended.
@@ -198,9 +198,11 @@ impl<P: Push> Pipeline<P> {
             Ok(Claim::Acquired) => {}
             Ok(Claim::AlreadyLanded(landed)) => {
                 // The ledger may have missed it if the first delivery died after landing.
-                let _ = self
-                    .record(event, Outcome::Landed { refs: landed.refs }, None)
-                    .await;
+                let outcome = Outcome::Landed {
+                    refs: landed.refs,
+                    remarks: landed.remarks,
+                };
+                let _ = self.record(event, outcome, None).await;
                 info!(
                     outcome = "already_landed",
                     "duplicate delivery; nothing sent"
@@ -222,14 +224,30 @@ impl<P: Push> Pipeline<P> {
             deadline,
         };
         match self.push.push(&ctx, event).await {
-            Ok(landed) => {
+            Ok(Pushed::Skipped { reason }) => {
+                // Nothing was sent: free the claim so a redelivery decides afresh.
+                if let Err(e) = stores.idempotency.release(&event.id).await {
+                    warn!(error = %e, "could not release the idempotency claim");
+                }
+                info!(outcome = "skipped", reason = %reason, "event skipped");
+                let outcome = Outcome::Skipped { reason };
+                match self.record(event, outcome, Some(body)).await {
+                    Ok(()) => RecordResult::Done(Disposition::Skipped),
+                    Err(kind) => RecordResult::Retry(kind),
+                }
+            }
+            Ok(Pushed::Landed(landed)) => {
                 self.complete(event, &landed).await;
-                let _ = self
-                    .record(event, Outcome::Landed { refs: landed.refs }, None)
-                    .await;
+                let remarks = landed.remarks.len();
+                let outcome = Outcome::Landed {
+                    refs: landed.refs,
+                    remarks: landed.remarks,
+                };
+                let _ = self.record(event, outcome, None).await;
                 info!(
                     outcome = "landed",
                     push_type = P::PUSH_TYPE.as_str(),
+                    remarks,
                     duration_ms = started.elapsed().as_millis() as u64,
                     "event landed in MyCase"
                 );

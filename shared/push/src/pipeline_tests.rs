@@ -153,7 +153,7 @@ async fn messages_and_notifications_share_one_thread_per_case() {
             && texts[2].contains("\nthird\n")
     );
     assert!(
-        matches!(w.ledger.outcome("int_a", "evt_2"), Some(Outcome::Landed { refs }) if refs.len() == 2)
+        matches!(w.ledger.outcome("int_a", "evt_2"), Some(Outcome::Landed { refs, .. }) if refs.len() == 2)
     );
     assert!(
         w.mycase.firm("int_b").posted().is_empty(),
@@ -546,4 +546,85 @@ async fn a_lapsed_creation_claim_is_taken_over() {
         RecordResult::Done(Disposition::Landed)
     );
     assert_eq!(w.mycase.firm("int_a").threads().len(), 1);
+}
+
+/// A push that decides per event: skip (nothing to push) or land with a remark.
+struct Decides;
+
+#[async_trait::async_trait]
+impl crate::Push for Decides {
+    type Data = serde_json::Value;
+    const PUSH_TYPE: crate::outcome::PushType = crate::outcome::PushType::Leads;
+    const ACCEPTS: &'static [crate::event::EventType] = &[crate::event::EventType::MessageLogged];
+
+    async fn push(
+        &self,
+        _ctx: &crate::PushContext<'_>,
+        event: &crate::event::Event<serde_json::Value>,
+    ) -> Result<crate::outcome::Pushed, PushError> {
+        if event.data["body"] == "skip me" {
+            return Ok(crate::outcome::Pushed::Skipped {
+                reason: "nothing_to_push".into(),
+            });
+        }
+        let mut landed =
+            crate::outcome::Landed::new(vec![crate::outcome::MyCaseRef::new("case", 7)]);
+        landed.remarks.push(crate::outcome::Remark::new(
+            "value_does_not_fit",
+            "question q_1",
+        ));
+        Ok(landed.into())
+    }
+}
+
+#[tokio::test]
+async fn a_push_can_skip_an_event_and_a_redelivery_decides_again() {
+    let w = World::new();
+    let p = Pipeline::new(Decides, w.stores());
+    let body = message("evt_skip", "int_a", "org_a", 41349001, "skip me");
+    for _ in 0..2 {
+        assert_eq!(
+            p.process(&body, None, soon()).await,
+            RecordResult::Done(Disposition::Skipped)
+        );
+    }
+    assert!(matches!(
+        w.ledger.outcome("int_a", "evt_skip"),
+        Some(Outcome::Skipped { reason }) if reason == "nothing_to_push"
+    ));
+    // Nothing was claimed for good: the claim was released, not completed.
+    assert_eq!(
+        w.idempotency
+            .claim(
+                &EventId::parse("evt_skip").unwrap(),
+                chrono::Utc::now() + chrono::Duration::seconds(30)
+            )
+            .await
+            .unwrap(),
+        Claim::Acquired
+    );
+}
+
+#[tokio::test]
+async fn remarks_on_a_landed_event_reach_the_ledger() {
+    let w = World::new();
+    let p = Pipeline::new(Decides, w.stores());
+    let body = message("evt_remark", "int_a", "org_a", 41349001, "land me");
+    assert_eq!(
+        p.process(&body, None, soon()).await,
+        RecordResult::Done(Disposition::Landed)
+    );
+    match w.ledger.outcome("int_a", "evt_remark") {
+        Some(Outcome::Landed { refs, remarks }) => {
+            assert_eq!(refs.len(), 1);
+            assert_eq!(
+                remarks,
+                vec![crate::outcome::Remark::new(
+                    "value_does_not_fit",
+                    "question q_1"
+                )]
+            );
+        }
+        other => panic!("expected landed, got {other:?}"),
+    }
 }

@@ -125,7 +125,7 @@ fn existing_claim(item: &Item) -> Claim {
         Some("COMPLETED") => {
             let landed = get_s(item, "result")
                 .and_then(|r| serde_json::from_str(r).ok())
-                .unwrap_or(Landed { refs: Vec::new() });
+                .unwrap_or(Landed::new(Vec::new()));
             Claim::AlreadyLanded(landed)
         }
         Some("IN_PROGRESS") if get_n(item, "in_progress_expiry").is_some() => Claim::InProgress,

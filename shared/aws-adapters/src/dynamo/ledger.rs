@@ -45,12 +45,19 @@ impl Ledger for DynamoLedger {
             put = put.item("event", s(json.clone()));
         }
         match &entry.outcome {
-            Outcome::Landed { refs } => {
+            Outcome::Landed { refs, remarks } => {
                 let refs = refs
                     .iter()
                     .map(|r| AttributeValue::S(format!("{}:{}", r.kind, r.id)))
                     .collect();
                 put = put.item("mycase_refs", AttributeValue::L(refs));
+                if !remarks.is_empty() {
+                    let remarks = remarks
+                        .iter()
+                        .map(|r| AttributeValue::S(format!("{}: {}", r.kind, r.detail)))
+                        .collect();
+                    put = put.item("remarks", AttributeValue::L(remarks));
+                }
             }
             Outcome::Skipped { reason } => put = put.item("reason", s(reason.clone())),
             Outcome::Failed {

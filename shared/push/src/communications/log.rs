@@ -39,9 +39,7 @@ impl CommunicationsLog {
                     .create_case_note(case, &entry.subject, &entry.text, &date)
                     .await
                     .map_err(case_scoped)?;
-                Ok(Landed {
-                    refs: vec![MyCaseRef::new("note", note)],
-                })
+                Ok(Landed::new(vec![MyCaseRef::new("note", note)]))
             }
             LogTarget::Thread => {
                 let wait_until = ctx
@@ -61,12 +59,10 @@ impl CommunicationsLog {
                 .await
                 .map_err(case_scoped)?;
                 match mycase.post_message(thread, sender, &entry.text).await {
-                    Ok(message) => Ok(Landed {
-                        refs: vec![
-                            MyCaseRef::new("message_thread", thread),
-                            MyCaseRef::new("message", message),
-                        ],
-                    }),
+                    Ok(message) => Ok(Landed::new(vec![
+                        MyCaseRef::new("message_thread", thread),
+                        MyCaseRef::new("message", message),
+                    ])),
                     Err(e) if e.kind == "not_found" => {
                         // The thread was deleted in MyCase: forget it, and the retry
                         // starts a new one rather than failing every entry of the case.

@@ -5,7 +5,7 @@ use super::log::CommunicationsLog;
 use crate::error::PushError;
 use crate::event::{Event, EventType};
 use crate::ids::{ClientId, StaffId};
-use crate::outcome::{Landed, PushType};
+use crate::outcome::{PushType, Pushed};
 use crate::pipeline::{Push, PushContext};
 use async_trait::async_trait;
 use chrono::{DateTime, FixedOffset};
@@ -72,12 +72,15 @@ impl Push for Messages {
         &self,
         ctx: &PushContext<'_>,
         event: &Event<MessageLogged>,
-    ) -> Result<Landed, PushError> {
+    ) -> Result<Pushed, PushError> {
         let case = event.case_id().ok_or_else(|| {
             PushError::permanent("missing_case", "The event names no MyCase case.")
         })?;
         let entry = message_entry(event, ctx.integration.time_zone);
-        self.log.log(ctx, &event.id, case, &entry).await
+        self.log
+            .log(ctx, &event.id, case, &entry)
+            .await
+            .map(Pushed::from)
     }
 }
 

@@ -5,7 +5,7 @@ use super::entry::{Entry, EntryBuilder, person};
 use super::log::CommunicationsLog;
 use crate::error::PushError;
 use crate::event::{Event, EventType};
-use crate::outcome::{Landed, PushType};
+use crate::outcome::{PushType, Pushed};
 use crate::pipeline::{Push, PushContext};
 use async_trait::async_trait;
 use chrono::{DateTime, FixedOffset};
@@ -79,12 +79,15 @@ impl Push for Notifications {
         &self,
         ctx: &PushContext<'_>,
         event: &Event<NotificationSent>,
-    ) -> Result<Landed, PushError> {
+    ) -> Result<Pushed, PushError> {
         let case = event.case_id().ok_or_else(|| {
             PushError::permanent("missing_case", "The event names no MyCase case.")
         })?;
         let entry = notification_entry(event, ctx.integration.time_zone);
-        self.log.log(ctx, &event.id, case, &entry).await
+        self.log
+            .log(ctx, &event.id, case, &entry)
+            .await
+            .map(Pushed::from)
     }
 }
 
