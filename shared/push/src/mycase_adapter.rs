@@ -110,9 +110,15 @@ impl Clients for MyCaseClient {
         let mut filter = ClientFilter::default();
         match by {
             ClientLookup::Email(email) => filter.email = Some(email.to_owned()),
-            ClientLookup::Phone(PhoneField::Cell, p) => filter.cell_phone_number = Some(p.to_owned()),
-            ClientLookup::Phone(PhoneField::Work, p) => filter.work_phone_number = Some(p.to_owned()),
-            ClientLookup::Phone(PhoneField::Home, p) => filter.home_phone_number = Some(p.to_owned()),
+            ClientLookup::Phone(PhoneField::Cell, p) => {
+                filter.cell_phone_number = Some(p.to_owned())
+            }
+            ClientLookup::Phone(PhoneField::Work, p) => {
+                filter.work_phone_number = Some(p.to_owned())
+            }
+            ClientLookup::Phone(PhoneField::Home, p) => {
+                filter.home_phone_number = Some(p.to_owned())
+            }
         }
         let found = self.clients(&filter).await.map_err(push_error)?;
         Ok(found
@@ -139,10 +145,17 @@ impl Clients for MyCaseClient {
         };
         match MyCaseClient::create_client(self, &request).await {
             Ok(created) => ClientId::new(created.id).map_err(|_| {
-                PushError::permanent("mycase_decode", "MyCase returned a client without a valid id.")
+                PushError::permanent(
+                    "mycase_decode",
+                    "MyCase returned a client without a valid id.",
+                )
             }),
-            Err(MyCaseError::Rejected { status: 422, details })
-                if details.iter().any(|d| d.pointer.as_deref() == Some("/email")) =>
+            Err(MyCaseError::Rejected {
+                status: 422,
+                details,
+            }) if details
+                .iter()
+                .any(|d| d.pointer.as_deref() == Some("/email")) =>
             {
                 Err(PushError::permanent(
                     DUPLICATE_EMAIL,

@@ -198,10 +198,7 @@ pub enum LeadSlot {
     /// The lead is linked to this MyCase client, for good.
     Converted(ClientId),
     /// Someone is converting it; their claim lapses at `until`.
-    Converting {
-        owner: String,
-        until: DateTime<Utc>,
-    },
+    Converting { owner: String, until: DateTime<Utc> },
 }
 
 /// Keeps each lead's client, so a lead becomes at most one client however many

@@ -16,7 +16,11 @@ use crate::ports::NewClientContact;
 /// Stands in for a name MyCase requires and the lead did not give.
 pub const NAME_NOT_GIVEN: &str = "Unknown";
 
-pub fn new_client(lead: &Lead, event: &EventId, zone: chrono_tz::Tz) -> (NewClientContact, Vec<Remark>) {
+pub fn new_client(
+    lead: &Lead,
+    event: &EventId,
+    zone: chrono_tz::Tz,
+) -> (NewClientContact, Vec<Remark>) {
     let mut remarks = Vec::new();
     let (first_name, last_name) = match (lead.first_name.as_deref(), lead.last_name.as_deref()) {
         (Some(first), Some(last)) => (first.to_owned(), last.to_owned()),
@@ -102,9 +106,16 @@ mod tests {
 
     #[test]
     fn a_full_lead_gives_a_client_with_a_note_naming_source_and_summary() {
-        let (c, remarks) = new_client(&lead(Some("Sam"), Some("Ortiz")), &event(), chrono_tz::America::Los_Angeles);
+        let (c, remarks) = new_client(
+            &lead(Some("Sam"), Some("Ortiz")),
+            &event(),
+            chrono_tz::America::Los_Angeles,
+        );
         assert!(remarks.is_empty());
-        assert_eq!((c.first_name.as_str(), c.last_name.as_str()), ("Sam", "Ortiz"));
+        assert_eq!(
+            (c.first_name.as_str(), c.last_name.as_str()),
+            ("Sam", "Ortiz")
+        );
         assert_eq!(c.email.as_deref(), Some("sam@example.com"));
         assert_eq!(c.cell_phone_number.as_deref(), Some("+15035550142"));
         assert_eq!(

@@ -105,8 +105,14 @@ async fn find_or_create(
     zone: chrono_tz::Tz,
 ) -> Result<(ClientId, Vec<Remark>), PushError> {
     let lead = &event.data;
-    if let Some((client, by)) = find_client(mycase, lead.email.as_ref(), lead.phone.as_ref()).await? {
-        info!(client_id = client.get(), matched_by = by.as_str(), "lead matches an existing client");
+    if let Some((client, by)) =
+        find_client(mycase, lead.email.as_ref(), lead.phone.as_ref()).await?
+    {
+        info!(
+            client_id = client.get(),
+            matched_by = by.as_str(),
+            "lead matches an existing client"
+        );
         return Ok((client, vec![linked(by)]));
     }
     let (new, mut remarks) = new_client(lead, &event.id, zone);
@@ -126,7 +132,10 @@ async fn find_or_create(
             let email = lead.email.as_ref().ok_or_else(|| e.clone())?;
             match find_by_email(mycase, email).await? {
                 Some(client) => {
-                    info!(client_id = client.get(), "email taken meanwhile; linked that client");
+                    info!(
+                        client_id = client.get(),
+                        "email taken meanwhile; linked that client"
+                    );
                     Ok((client, vec![linked(MatchedBy::Email)]))
                 }
                 None => Err(PushError::transient(
@@ -142,6 +151,9 @@ async fn find_or_create(
 fn linked(by: MatchedBy) -> Remark {
     Remark::new(
         "linked_existing_client",
-        format!("The lead matched an existing MyCase client by {}; no client was created.", by.as_str()),
+        format!(
+            "The lead matched an existing MyCase client by {}; no client was created.",
+            by.as_str()
+        ),
     )
 }

@@ -76,9 +76,9 @@ impl FromRaw for E164Phone {
 /// Absent, `null` or blank: not given. Anything else must parse.
 fn parsed<'de, D: Deserializer<'de>, T: FromRaw>(d: D) -> Result<Option<T>, D::Error> {
     match Option::<String>::deserialize(d)? {
-        Some(raw) if !raw.trim().is_empty() => {
-            T::from_raw(&raw).map(Some).map_err(serde::de::Error::custom)
-        }
+        Some(raw) if !raw.trim().is_empty() => T::from_raw(&raw)
+            .map(Some)
+            .map_err(serde::de::Error::custom),
         _ => Ok(None),
     }
 }

@@ -33,7 +33,9 @@ pub async fn find_by_email(
     mycase: &dyn Clients,
     email: &EmailAddress,
 ) -> Result<Option<ClientId>, PushError> {
-    let found = mycase.find_clients(ClientLookup::Email(email.as_str())).await?;
+    let found = mycase
+        .find_clients(ClientLookup::Email(email.as_str()))
+        .await?;
     Ok(oldest(found.iter().filter(|c| {
         c.email.as_deref().is_some_and(|e| email.matches(e))
     })))
@@ -114,7 +116,12 @@ mod tests {
         let p = E164Phone::parse("+1 503 555 0142").unwrap();
         assert_eq!(
             phone_spellings(&p),
-            ["+15035550142", "(503) 555-0142", "503-555-0142", "5035550142"]
+            [
+                "+15035550142",
+                "(503) 555-0142",
+                "503-555-0142",
+                "5035550142"
+            ]
         );
         let uk = E164Phone::parse("+44 20 7946 0958").unwrap();
         assert_eq!(phone_spellings(&uk), ["+442079460958"]);

@@ -64,7 +64,10 @@ where
                 if store.claim(key, owner, hold_until, Utc::now()).await? {
                     let Some(convert) = convert.take() else {
                         // Unreachable: a won claim returns below.
-                        return Err(PushError::transient("lead_claim_lost", "The lead's claim was lost; retrying."));
+                        return Err(PushError::transient(
+                            "lead_claim_lost",
+                            "The lead's claim was lost; retrying.",
+                        ));
                     };
                     let (client, report) = match convert().await {
                         Ok(done) => done,

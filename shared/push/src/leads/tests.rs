@@ -1,12 +1,12 @@
 //! Lead Conversion through the real pipeline over in-memory ports.
 
+use crate::PushError;
 use crate::fakes::*;
 use crate::ids::{IntegrationId, OrgId, StaffId};
 use crate::integration::{Integration, LeadAutomation, LogTarget};
 use crate::leads::LeadConversion;
 use crate::outcome::{MyCaseRef, Outcome, Remark};
 use crate::pipeline::{Deadline, Disposition, Pipeline, RecordResult, Stores};
-use crate::PushError;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
@@ -109,16 +109,27 @@ fn kinds(remarks: &[Remark]) -> Vec<&str> {
 #[tokio::test]
 async fn automatic_mode_creates_the_client_with_what_the_lead_has() {
     let w = World::new(Some(LeadAutomation::Automatic));
-    let r = w.pipeline().process(&captured("evt_1", lead_data()), None, soon()).await;
+    let r = w
+        .pipeline()
+        .process(&captured("evt_1", lead_data()), None, soon())
+        .await;
     assert_eq!(r, RecordResult::Done(Disposition::Landed));
     let clients = w.book().all();
     assert_eq!(clients.len(), 1);
     let c = &clients[0];
-    assert_eq!((c.first_name.as_str(), c.last_name.as_str()), ("Jane", "Doe"));
+    assert_eq!(
+        (c.first_name.as_str(), c.last_name.as_str()),
+        ("Jane", "Doe")
+    );
     assert_eq!(c.email.as_deref(), Some("Jane.Doe@Example.com"));
     assert_eq!(c.cell.as_deref(), Some("+15035550142"));
     let notes = c.notes.as_deref().unwrap();
-    assert!(notes.starts_with("Lead captured by Hona's website chatbot on Tue Nov 24, 2026 at 2:03 PM PST."), "{notes}");
+    assert!(
+        notes.starts_with(
+            "Lead captured by Hona's website chatbot on Tue Nov 24, 2026 at 2:03 PM PST."
+        ),
+        "{notes}"
+    );
     assert!(notes.contains("Summary: Slip and fall at a grocery store."));
     let (refs, remarks) = w.landed("evt_1");
     assert_eq!(refs, vec![MyCaseRef::new("client", c.id)]);
@@ -129,28 +140,52 @@ async fn automatic_mode_creates_the_client_with_what_the_lead_has() {
 async fn manual_mode_skips_captured_leads_and_converts_on_request() {
     let w = World::new(Some(LeadAutomation::Manual));
     let p = w.pipeline();
-    let r = p.process(&captured("evt_1", lead_data()), None, soon()).await;
-    assert_eq!(r, RecordResult::Done(Disposition::Skipped("lead_automation_manual".into())));
+    let r = p
+        .process(&captured("evt_1", lead_data()), None, soon())
+        .await;
+    assert_eq!(
+        r,
+        RecordResult::Done(Disposition::Skipped("lead_automation_manual".into()))
+    );
     assert!(w.book().all().is_empty());
-    assert!(w.book().lookups.lock().unwrap().is_empty(), "nothing asked of MyCase");
-    let r = p.process(&requested("evt_2", lead_data()), None, soon()).await;
+    assert!(
+        w.book().lookups.lock().unwrap().is_empty(),
+        "nothing asked of MyCase"
+    );
+    let r = p
+        .process(&requested("evt_2", lead_data()), None, soon())
+        .await;
     assert_eq!(r, RecordResult::Done(Disposition::Landed));
     assert_eq!(w.book().all().len(), 1);
-    assert!(w.book().all()[0].notes.as_deref().unwrap().contains("Conversion requested by Dana Whitfield."));
+    assert!(
+        w.book().all()[0]
+            .notes
+            .as_deref()
+            .unwrap()
+            .contains("Conversion requested by Dana Whitfield.")
+    );
 }
 
 #[tokio::test]
 async fn without_a_setting_no_lead_is_converted() {
     let w = World::new(None);
     let p = w.pipeline();
-    for body in [captured("evt_1", lead_data()), requested("evt_2", lead_data())] {
+    for body in [
+        captured("evt_1", lead_data()),
+        requested("evt_2", lead_data()),
+    ] {
         let r = p.process(&body, None, soon()).await;
-        assert_eq!(r, RecordResult::Done(Disposition::Skipped("no_lead_automation".into())));
+        assert_eq!(
+            r,
+            RecordResult::Done(Disposition::Skipped("no_lead_automation".into()))
+        );
     }
     assert!(w.book().all().is_empty());
     assert_eq!(
         w.ledger.outcome(INT, "evt_2"),
-        Some(Outcome::Skipped { reason: "no_lead_automation".into() })
+        Some(Outcome::Skipped {
+            reason: "no_lead_automation".into()
+        })
     );
 }
 
@@ -163,7 +198,9 @@ async fn an_existing_client_is_found_by_email_whatever_its_case() {
         email: Some("jane.doe@example.COM".into()),
         ..FakeClient::default()
     });
-    w.pipeline().process(&captured("evt_1", lead_data()), None, soon()).await;
+    w.pipeline()
+        .process(&captured("evt_1", lead_data()), None, soon())
+        .await;
     assert_eq!(w.book().all().len(), 1, "linked, not created");
     let (refs, remarks) = w.landed("evt_1");
     assert_eq!(refs, vec![MyCaseRef::new("client", existing)]);
@@ -185,7 +222,9 @@ async fn an_existing_client_is_found_by_a_phone_typed_another_way() {
         });
         let mut data = lead_data();
         data["phone"] = "+1 503 555 0142".into();
-        w.pipeline().process(&captured("evt_1", data), None, soon()).await;
+        w.pipeline()
+            .process(&captured("evt_1", data), None, soon())
+            .await;
         assert_eq!(w.book().all().len(), 1);
         let (refs, remarks) = w.landed("evt_1");
         assert_eq!(refs, vec![MyCaseRef::new("client", existing)]);
@@ -203,10 +242,15 @@ async fn a_client_with_the_same_name_only_is_never_matched() {
         cell: Some("+15035550100".into()),
         ..FakeClient::default()
     });
-    w.pipeline().process(&captured("evt_1", lead_data()), None, soon()).await;
+    w.pipeline()
+        .process(&captured("evt_1", lead_data()), None, soon())
+        .await;
     assert_eq!(w.book().all().len(), 2);
     let lookups = w.book().lookups.lock().unwrap().clone();
-    assert!(lookups.iter().all(|(f, _)| !f.contains("name")), "{lookups:?}");
+    assert!(
+        lookups.iter().all(|(f, _)| !f.contains("name")),
+        "{lookups:?}"
+    );
 }
 
 #[tokio::test]
@@ -218,7 +262,10 @@ async fn a_422_for_an_email_taken_meanwhile_links_that_client() {
         email: Some("JANE.DOE@example.com".into()),
         ..FakeClient::default()
     });
-    let r = w.pipeline().process(&captured("evt_1", lead_data()), None, soon()).await;
+    let r = w
+        .pipeline()
+        .process(&captured("evt_1", lead_data()), None, soon())
+        .await;
     assert_eq!(r, RecordResult::Done(Disposition::Landed));
     let clients = w.book().all();
     assert_eq!(clients.len(), 1, "the person's client only");
@@ -234,9 +281,14 @@ async fn a_voice_lead_without_a_last_name_gets_the_fallback_and_a_remark() {
     data["source"] = "voice_ai".into();
     data["first_name"] = "Sam".into();
     data.as_object_mut().unwrap().remove("last_name");
-    w.pipeline().process(&captured("evt_1", data), None, soon()).await;
+    w.pipeline()
+        .process(&captured("evt_1", data), None, soon())
+        .await;
     let c = &w.book().all()[0];
-    assert_eq!((c.first_name.as_str(), c.last_name.as_str()), ("Sam", "Unknown"));
+    assert_eq!(
+        (c.first_name.as_str(), c.last_name.as_str()),
+        ("Sam", "Unknown")
+    );
     assert!(c.notes.as_deref().unwrap().contains("voice AI agent"));
     let (_, remarks) = w.landed("evt_1");
     assert_eq!(kinds(&remarks), ["name_fallback"]);
@@ -248,10 +300,16 @@ async fn a_lead_with_neither_email_nor_phone_is_converted_and_says_it_was_not_de
     let mut data = lead_data();
     data["email"] = Value::Null;
     data["phone"] = "".into();
-    let r = w.pipeline().process(&captured("evt_1", data), None, soon()).await;
+    let r = w
+        .pipeline()
+        .process(&captured("evt_1", data), None, soon())
+        .await;
     assert_eq!(r, RecordResult::Done(Disposition::Landed));
     assert_eq!(w.book().all().len(), 1);
-    assert!(w.book().lookups.lock().unwrap().is_empty(), "nothing to look up by");
+    assert!(
+        w.book().lookups.lock().unwrap().is_empty(),
+        "nothing to look up by"
+    );
     let (_, remarks) = w.landed("evt_1");
     assert_eq!(kinds(&remarks), ["not_deduplicated"]);
 }
@@ -260,13 +318,23 @@ async fn a_lead_with_neither_email_nor_phone_is_converted_and_says_it_was_not_de
 async fn bad_lead_data_is_refused_with_the_field_and_nothing_is_sent() {
     let w = World::new(Some(LeadAutomation::Automatic));
     let p = w.pipeline();
-    for (id, field, value) in [("evt_1", "email", "jane.doe.example.com"), ("evt_2", "phone", "555-CALL-NOW")] {
+    for (id, field, value) in [
+        ("evt_1", "email", "jane.doe.example.com"),
+        ("evt_2", "phone", "555-CALL-NOW"),
+    ] {
         let mut data = lead_data();
         data[field] = value.into();
         let r = p.process(&captured(id, data), None, soon()).await;
-        assert_eq!(r, RecordResult::Done(Disposition::DeadLettered("invalid_field".into())));
+        assert_eq!(
+            r,
+            RecordResult::Done(Disposition::DeadLettered("invalid_field".into()))
+        );
         match w.ledger.outcome(INT, id) {
-            Some(Outcome::Failed { kind, reason, permanent }) => {
+            Some(Outcome::Failed {
+                kind,
+                reason,
+                permanent,
+            }) => {
                 assert_eq!(kind, "invalid_field");
                 assert_eq!(reason, format!("invalid value at `data.{field}`"));
                 assert!(permanent);
@@ -281,16 +349,23 @@ async fn bad_lead_data_is_refused_with_the_field_and_nothing_is_sent() {
         "org_id": "org_a", "integration_id": INT, "data": data
     });
     let r = p.process(&body.to_string(), None, soon()).await;
-    assert_eq!(r, RecordResult::Done(Disposition::DeadLettered("missing_field".into())));
+    assert_eq!(
+        r,
+        RecordResult::Done(Disposition::DeadLettered("missing_field".into()))
+    );
     assert!(w.book().all().is_empty());
-    assert_eq!(w.dead_letters.reasons(), ["invalid_field", "invalid_field", "missing_field"]);
+    assert_eq!(
+        w.dead_letters.reasons(),
+        ["invalid_field", "invalid_field", "missing_field"]
+    );
 }
 
 #[tokio::test]
 async fn a_manual_fire_after_the_automatic_conversion_links_the_same_client() {
     let w = World::new(Some(LeadAutomation::Automatic));
     let p = w.pipeline();
-    p.process(&captured("evt_1", lead_data()), None, soon()).await;
+    p.process(&captured("evt_1", lead_data()), None, soon())
+        .await;
     // Another lead event with no contact details would otherwise create a second client.
     let mut data = lead_data();
     data["email"] = Value::Null;
@@ -303,7 +378,9 @@ async fn a_manual_fire_after_the_automatic_conversion_links_the_same_client() {
     assert_eq!(first, second);
     assert_eq!(kinds(&remarks), ["already_converted"]);
     // And a redelivery of the first sends nothing.
-    let r = p.process(&captured("evt_1", lead_data()), None, soon()).await;
+    let r = p
+        .process(&captured("evt_1", lead_data()), None, soon())
+        .await;
     assert_eq!(r, RecordResult::Done(Disposition::AlreadyLanded));
     assert_eq!(w.book().all().len(), 1);
 }
@@ -336,7 +413,10 @@ async fn two_fires_at_once_make_one_client() {
     linked_earlier.sort();
     // One of them converted it; the other two waited for it and linked its client.
     assert_eq!(linked_earlier, [false, true, true]);
-    let refs: Vec<_> = ["evt_1", "evt_2", "evt_3"].iter().map(|e| w.landed(e).0).collect();
+    let refs: Vec<_> = ["evt_1", "evt_2", "evt_3"]
+        .iter()
+        .map(|e| w.landed(e).0)
+        .collect();
     assert!(refs.windows(2).all(|p| p[0] == p[1]), "{refs:?}");
 }
 
@@ -351,7 +431,14 @@ async fn a_racer_still_converting_makes_the_other_retry_rather_than_create() {
             until: chrono::Utc::now() + chrono::Duration::seconds(60),
         },
     );
-    let r = w.pipeline().process(&captured("evt_1", lead_data()), None, Deadline::in_(Duration::from_secs(5))).await;
+    let r = w
+        .pipeline()
+        .process(
+            &captured("evt_1", lead_data()),
+            None,
+            Deadline::in_(Duration::from_secs(5)),
+        )
+        .await;
     assert_eq!(r, RecordResult::Retry("lead_being_converted".into()));
     assert!(w.book().all().is_empty());
 }
@@ -360,11 +447,19 @@ async fn a_racer_still_converting_makes_the_other_retry_rather_than_create() {
 async fn a_transient_failure_frees_the_lead_and_the_retry_converts_it_once() {
     let w = World::new(Some(LeadAutomation::Automatic));
     let p = w.pipeline();
-    w.book().fail_next.lock().unwrap().push_back(PushError::transient("mycase_unavailable", "503"));
-    let r = p.process(&captured("evt_1", lead_data()), None, soon()).await;
+    w.book()
+        .fail_next
+        .lock()
+        .unwrap()
+        .push_back(PushError::transient("mycase_unavailable", "503"));
+    let r = p
+        .process(&captured("evt_1", lead_data()), None, soon())
+        .await;
     assert_eq!(r, RecordResult::Retry("mycase_unavailable".into()));
     assert!(w.conversions.0.lock().unwrap().is_empty(), "claim released");
-    let r = p.process(&captured("evt_1", lead_data()), None, soon()).await;
+    let r = p
+        .process(&captured("evt_1", lead_data()), None, soon())
+        .await;
     assert_eq!(r, RecordResult::Done(Disposition::Landed));
     assert_eq!(w.book().all().len(), 1);
 }
