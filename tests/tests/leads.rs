@@ -583,3 +583,78 @@ async fn manual_mode_no_setting_and_an_inactive_integration_convert_only_what_th
     );
     Ok(())
 }
+
+/// The MyCase side of matching, against the sandbox: a taken email (in any case) is
+/// read as `duplicate_email` (what turns a race into a re-find and a link), and a
+/// phone filter finds a number in the spelling MyCase stored it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_mycase_adapter_reads_a_taken_email_and_finds_phones_as_typed() -> anyhow::Result<()> {
+    use hona_push::ports::{ClientLookup, Clients, DUPLICATE_EMAIL, NewClientContact, PhoneField};
+    use mycase_client::fakes::{MemoryLease, MemoryTokenStore};
+    use mycase_client::{
+        MyCaseClient, MyCaseEndpoints, OAuthApp, RateLimiter, RetryPolicy, TokenManager, TokenSet,
+        Transport,
+    };
+    use std::sync::Arc;
+
+    let stack = LocalStack::start().await?;
+    let firm = seed_firm(&stack, &AUTOMATIC).await?;
+    let url = stack.mycase_url().to_owned();
+    let transport = Transport::new(
+        MyCaseEndpoints::from_lookup(|_| Some(url.clone()))?,
+        Arc::new(RateLimiter::unlimited()),
+        RetryPolicy::default(),
+    );
+    let tokens = TokenSet {
+        access_token: firm.initial_access_token.clone(),
+        refresh_token: firm.initial_refresh_token.clone(),
+        expires_at: chrono::Utc::now() + chrono::Duration::hours(1),
+        firm_uuid: Some(firm.firm_uuid.clone()),
+    };
+    let app = OAuthApp {
+        client_id: hona_e2e::stack::OAUTH_CLIENT_ID.into(),
+        client_secret: hona_e2e::stack::OAUTH_CLIENT_SECRET.into(),
+        redirect_uri: hona_e2e::stack::OAUTH_REDIRECT_URI.into(),
+    };
+    let manager = TokenManager::new(
+        app,
+        Arc::new(MemoryTokenStore::new(tokens)),
+        Arc::new(MemoryLease::new()),
+    );
+    let mycase = MyCaseClient::new(Arc::new(transport), Arc::new(manager));
+    let seeded = clients(&stack, &firm).await?;
+    let maria = named(&seeded, "Maria", "Alvarez")[0]["id"]
+        .as_i64()
+        .unwrap();
+
+    let found = mycase
+        .find_clients(ClientLookup::Phone(PhoneField::Cell, "(503) 555-0142"))
+        .await?;
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].id.get(), maria);
+    assert_eq!(found[0].phones, ["(503) 555-0142"]);
+    let by_email = mycase
+        .find_clients(ClientLookup::Email("MARIA@example.com"))
+        .await?;
+    assert_eq!(by_email.len(), 1, "the sandbox's email filter ignores case");
+
+    let mut new = NewClientContact {
+        first_name: "Maria".into(),
+        last_name: "Alvarez".into(),
+        email: Some("Maria@Example.com".into()),
+        cell_phone_number: None,
+        notes: "Lead captured by Hona's website chatbot.".into(),
+    };
+    let err = Clients::create_client(&mycase, &new).await.unwrap_err();
+    assert_eq!(err.kind, DUPLICATE_EMAIL);
+    assert!(err.permanent);
+    new.email = Some("maria.alvarez@elsewhere.example".into());
+    let created = Clients::create_client(&mycase, &new).await?;
+    let all = clients(&stack, &firm).await?;
+    let row = all
+        .iter()
+        .find(|c| c["id"] == created.get())
+        .expect("created");
+    assert_eq!(row["notes"], "Lead captured by Hona's website chatbot.");
+    Ok(())
+}

@@ -59,7 +59,6 @@ impl Push for LeadConversion {
         }
 
         let integration = ctx.integration;
-        let mycase = self.mycase.connect(integration, ctx.deadline.at).await?;
         let key = lead_key(&integration.id, &lead.lead_id);
         let wait_until = ctx
             .deadline
@@ -72,7 +71,12 @@ impl Push for LeadConversion {
             event.id.as_str(),
             ctx.deadline.wall + CLAIM_GRACE,
             wait_until,
-            || find_or_create(mycase.as_ref(), event, integration.time_zone),
+            // MyCase is only reached by the claim's winner: a lead converted earlier
+            // links its client even while the firm's MyCase connection is down.
+            || async {
+                let mycase = self.mycase.connect(integration, ctx.deadline.at).await?;
+                find_or_create(mycase.as_ref(), event, integration.time_zone).await
+            },
         )
         .await?;
 

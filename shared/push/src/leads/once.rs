@@ -53,32 +53,39 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<(ClientId, T), PushError>>,
 {
-    let mut convert = Some(convert);
+    if let Some(client) = claim_or_wait(store, key, owner, hold_until, wait_until).await? {
+        return Ok(Conversion::Earlier(client));
+    }
+    let (client, report) = match convert().await {
+        Ok(done) => done,
+        Err(e) => {
+            // Best effort: if this fails too, the claim lapses on its own.
+            let _ = store.release(key, owner).await;
+            return Err(e);
+        }
+    };
+    store.set_converted(key, owner, client).await?;
+    Ok(Conversion::Now(client, report))
+}
+
+/// Takes the lead's claim (`None`), or returns the client another event converted
+/// it to, waiting for a racer that is converting it right now.
+async fn claim_or_wait(
+    store: &dyn LeadConversions,
+    key: &str,
+    owner: &str,
+    hold_until: DateTime<Utc>,
+    wait_until: tokio::time::Instant,
+) -> Result<Option<ClientId>, PushError> {
     loop {
         match store.get(key).await? {
-            Some(LeadSlot::Converted(client)) => return Ok(Conversion::Earlier(client)),
+            Some(LeadSlot::Converted(client)) => return Ok(Some(client)),
             Some(LeadSlot::Converting { until, .. }) if until > Utc::now() => {
                 // Someone else is converting it right now: wait for their client.
             }
             _ => {
                 if store.claim(key, owner, hold_until, Utc::now()).await? {
-                    let Some(convert) = convert.take() else {
-                        // Unreachable: a won claim returns below.
-                        return Err(PushError::transient(
-                            "lead_claim_lost",
-                            "The lead's claim was lost; retrying.",
-                        ));
-                    };
-                    let (client, report) = match convert().await {
-                        Ok(done) => done,
-                        Err(e) => {
-                            // Best effort: if this fails too, the claim lapses on its own.
-                            let _ = store.release(key, owner).await;
-                            return Err(e);
-                        }
-                    };
-                    store.set_converted(key, owner, client).await?;
-                    return Ok(Conversion::Now(client, report));
+                    return Ok(None);
                 }
                 // Lost the race for the claim: loop and read the winner's slot.
                 continue;

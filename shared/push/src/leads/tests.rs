@@ -463,3 +463,34 @@ async fn a_transient_failure_frees_the_lead_and_the_retry_converts_it_once() {
     assert_eq!(r, RecordResult::Done(Disposition::Landed));
     assert_eq!(w.book().all().len(), 1);
 }
+
+#[tokio::test]
+async fn a_lead_converted_earlier_links_its_client_even_with_mycase_unreachable() {
+    let w = World::new(Some(LeadAutomation::Automatic));
+    let p = w.pipeline();
+    p.process(&captured("evt_1", lead_data()), None, soon())
+        .await;
+    *w.mycase.refuse.lock().unwrap() = Some(PushError::permanent("reconnect_needed", "revoked"));
+    let r = p
+        .process(&requested("evt_2", lead_data()), None, soon())
+        .await;
+    assert_eq!(r, RecordResult::Done(Disposition::Landed));
+    assert_eq!(w.landed("evt_1").0, w.landed("evt_2").0);
+    // A lead not converted yet does need MyCase, and says why it could not reach it.
+    let mut other = lead_data();
+    other["lead_id"] = "lead_43".into();
+    let r = p.process(&captured("evt_3", other), None, soon()).await;
+    assert_eq!(
+        r,
+        RecordResult::Done(Disposition::DeadLettered("reconnect_needed".into()))
+    );
+    assert!(
+        w.conversions
+            .0
+            .lock()
+            .unwrap()
+            .get("int_a#lead_43")
+            .is_none(),
+        "claim released"
+    );
+}
