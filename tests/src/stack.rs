@@ -10,6 +10,7 @@
 //! | ledger table | `hona-ledger-<sfx>` | `integration_id` (S) + `event_id` (S) |
 //! | case-threads table | `hona-case-threads-<sfx>` | `case_key` (S) |
 //! | leases table | `hona-leases-<sfx>` | `lease_id` (S) |
+//! | leads table | `hona-leads-<sfx>` | `lead_key` (S) |
 //! | messages queue | `messages-<sfx>.fifo`, DLQ `messages-dlq-<sfx>.fifo` | |
 //! | notifications queue | `notifications-<sfx>.fifo`, DLQ `notifications-dlq-<sfx>.fifo` | |
 //! | documents queue | `documents-<sfx>`, DLQ `documents-dlq-<sfx>` (standard) | |
@@ -84,6 +85,7 @@ pub struct Tables {
     pub ledger: String,
     pub case_threads: String,
     pub leases: String,
+    pub leads: String,
 }
 
 pub struct LocalStack {
@@ -125,13 +127,15 @@ impl LocalStack {
             ledger: format!("hona-ledger-{sfx}"),
             case_threads: format!("hona-case-threads-{sfx}"),
             leases: format!("hona-leases-{sfx}"),
+            leads: format!("hona-leads-{sfx}"),
         };
-        let specs: [(&str, &str, Option<&str>); 5] = [
+        let specs: [(&str, &str, Option<&str>); 6] = [
             (&tables.integrations, "integration_id", None),
             (&tables.idempotency, "id", None),
             (&tables.ledger, "integration_id", Some("event_id")),
             (&tables.case_threads, "case_key", None),
             (&tables.leases, "lease_id", None),
+            (&tables.leads, "lead_key", None),
         ];
         for (name, pk, sk) in specs {
             aws.create_table(name, pk, sk).await?;
@@ -271,6 +275,10 @@ impl LocalStack {
         if let Some(q) = self.queue_for(function) {
             env.push(("HONA_DEAD_LETTER_QUEUE_URL", q.dlq_url.clone()));
         }
+        if function == "convert-leads" {
+            // Only lead conversion keeps each lead's client.
+            env.push(("HONA_LEADS_TABLE", self.tables.leads.clone()));
+        }
         env.push(("RUST_LOG", self.options.rust_log.clone()));
         env.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
     }
@@ -303,7 +311,7 @@ impl LocalStack {
     /// A human-readable summary (for the demo).
     pub fn describe(&self) -> String {
         format!(
-            "moto (AWS):        {}\nMyCase sandbox:    {}\nmessages queue:    {}\n  dlq:             {}\nnotifications:     {}\n  dlq:             {}\ndocuments queue:   {}\nform-fields queue: {}\nleads queue:       {}\nnightly queue:     {}\ntables:            {}, {}, {}, {}, {}\nsecret prefix:     {}\ndocuments bucket:  {}",
+            "moto (AWS):        {}\nMyCase sandbox:    {}\nmessages queue:    {}\n  dlq:             {}\nnotifications:     {}\n  dlq:             {}\ndocuments queue:   {}\nform-fields queue: {}\nleads queue:       {}\nnightly queue:     {}\ntables:            {}, {}, {}, {}, {}, {}\nsecret prefix:     {}\ndocuments bucket:  {}",
             self.endpoint_url(),
             self.mycase_url,
             self.messages.url,
@@ -319,6 +327,7 @@ impl LocalStack {
             self.tables.ledger,
             self.tables.case_threads,
             self.tables.leases,
+            self.tables.leads,
             self.secret_prefix,
             self.documents_bucket,
         )

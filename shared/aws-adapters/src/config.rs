@@ -56,6 +56,15 @@ impl ResourceNames {
         }
     }
 
+    /// `HONA_LEADS_TABLE`: read only by `convert-leads`, so the other functions
+    /// need not be given it.
+    pub fn leads_table() -> Result<String, MissingConfig> {
+        match env::var("HONA_LEADS_TABLE") {
+            Ok(v) if !v.trim().is_empty() => Ok(v),
+            _ => Err(MissingConfig(vec!["HONA_LEADS_TABLE"])),
+        }
+    }
+
     pub fn oauth_client_secret(&self) -> String {
         format!("{}/oauth-client", self.secret_prefix)
     }

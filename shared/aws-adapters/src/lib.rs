@@ -14,6 +14,7 @@ use config::ResourceNames;
 use hona_push::Stores;
 use hona_push::communications::CommunicationsLog;
 use hona_push::communications::thread::ReadyThreadCache;
+use hona_push::leads::LeadConversion;
 use mycase_client::{MyCaseEndpoints, RateLimiter, RetryPolicy, Transport};
 use std::sync::Arc;
 
@@ -96,5 +97,16 @@ impl Aws {
             ))),
             mycase: self.mycase(),
         }
+    }
+
+    /// Lead conversion: each lead's client in `HONA_LEADS_TABLE`, MyCase per integration.
+    pub fn lead_conversion(&self) -> Result<LeadConversion, BootError> {
+        Ok(LeadConversion {
+            conversions: Arc::new(dynamo::leads::DynamoLeadConversions::new(
+                self.dynamo.clone(),
+                ResourceNames::leads_table()?,
+            )),
+            mycase: self.mycase(),
+        })
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod idempotency;
 pub mod integrations;
+pub mod leads;
 pub mod lease;
 pub mod ledger;
 pub mod threads;
