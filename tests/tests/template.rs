@@ -152,7 +152,7 @@ fn every_function_binary_is_deployed_by_exactly_one_resource_and_nothing_else_is
     for function in deployed.values() {
         let id = function.logical_id;
         ensure!(
-            function.properties["CodeUri"] == "..",
+            property(&template, function, "CodeUri") == "..",
             "{id}: CodeUri must be the workspace root (..)"
         );
         ensure!(
