@@ -11,6 +11,7 @@ pub mod batch;
 pub mod communications;
 pub mod error;
 pub mod event;
+pub mod forms;
 pub mod ids;
 pub mod integration;
 pub mod mycase_adapter;
