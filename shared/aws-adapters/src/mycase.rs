@@ -10,6 +10,7 @@ use crate::dynamo::lease::DynamoRefreshLease;
 use crate::secrets::{SecretsTokenStore, load_oauth_app};
 use async_trait::async_trait;
 use hona_push::PushError;
+use hona_push::forms::CaseFields;
 use hona_push::ids::IntegrationId;
 use hona_push::integration::Integration;
 use hona_push::ports::{Communications, Connect};
@@ -91,6 +92,18 @@ impl Connect<dyn Communications> for MyCaseConnector {
         integration: &Integration,
         deadline: tokio::time::Instant,
     ) -> Result<Arc<dyn Communications>, PushError> {
+        let client = self.client(integration).await?;
+        Ok(Arc::new(client.with_deadline(deadline)))
+    }
+}
+
+#[async_trait]
+impl Connect<dyn CaseFields> for MyCaseConnector {
+    async fn connect(
+        &self,
+        integration: &Integration,
+        deadline: tokio::time::Instant,
+    ) -> Result<Arc<dyn CaseFields>, PushError> {
         let client = self.client(integration).await?;
         Ok(Arc::new(client.with_deadline(deadline)))
     }

@@ -4,6 +4,7 @@ pub mod idempotency;
 pub mod integrations;
 pub mod lease;
 pub mod ledger;
+pub mod mappings;
 pub mod threads;
 
 use aws_sdk_dynamodb::types::AttributeValue;
