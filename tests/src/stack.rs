@@ -10,6 +10,7 @@
 //! | ledger table | `hona-ledger-<sfx>` | `integration_id` (S) + `event_id` (S) |
 //! | case-threads table | `hona-case-threads-<sfx>` | `case_key` (S) |
 //! | leases table | `hona-leases-<sfx>` | `lease_id` (S) |
+//! | mappings table | `hona-mappings-<sfx>` | `integration_id` (S) + `mapping_key` (S) |
 //! | messages queue | `messages-<sfx>.fifo`, DLQ `messages-dlq-<sfx>.fifo` | |
 //! | notifications queue | `notifications-<sfx>.fifo`, DLQ `notifications-dlq-<sfx>.fifo` | |
 //! | documents queue | `documents-<sfx>`, DLQ `documents-dlq-<sfx>` (standard) | |
@@ -44,6 +45,9 @@ pub const FUNCTION_QUEUES: &[(&str, &str)] = &[
     ("convert-leads", "leads"),
     ("nightly-sync", "nightly"),
 ];
+
+/// The functions that read Form Field Mapping's table (`HONA_MAPPINGS_TABLE`).
+pub const FUNCTIONS_WITH_MAPPINGS: &[&str] = &["map-form-fields", "mapping-api", "nightly-sync"];
 
 /// The OAuth client the functions use (also registered in the sandbox's default config).
 pub const OAUTH_CLIENT_ID: &str = "hona-local-client";
@@ -84,6 +88,7 @@ pub struct Tables {
     pub ledger: String,
     pub case_threads: String,
     pub leases: String,
+    pub mappings: String,
 }
 
 pub struct LocalStack {
@@ -125,13 +130,15 @@ impl LocalStack {
             ledger: format!("hona-ledger-{sfx}"),
             case_threads: format!("hona-case-threads-{sfx}"),
             leases: format!("hona-leases-{sfx}"),
+            mappings: format!("hona-mappings-{sfx}"),
         };
-        let specs: [(&str, &str, Option<&str>); 5] = [
+        let specs: [(&str, &str, Option<&str>); 6] = [
             (&tables.integrations, "integration_id", None),
             (&tables.idempotency, "id", None),
             (&tables.ledger, "integration_id", Some("event_id")),
             (&tables.case_threads, "case_key", None),
             (&tables.leases, "lease_id", None),
+            (&tables.mappings, "integration_id", Some("mapping_key")),
         ];
         for (name, pk, sk) in specs {
             aws.create_table(name, pk, sk).await?;
@@ -268,6 +275,9 @@ impl LocalStack {
             ("HONA_LEASES_TABLE", self.tables.leases.clone()),
             ("HONA_SECRET_PREFIX", self.secret_prefix.clone()),
         ];
+        if FUNCTIONS_WITH_MAPPINGS.contains(&function) {
+            env.push(("HONA_MAPPINGS_TABLE", self.tables.mappings.clone()));
+        }
         if let Some(q) = self.queue_for(function) {
             env.push(("HONA_DEAD_LETTER_QUEUE_URL", q.dlq_url.clone()));
         }
@@ -303,7 +313,7 @@ impl LocalStack {
     /// A human-readable summary (for the demo).
     pub fn describe(&self) -> String {
         format!(
-            "moto (AWS):        {}\nMyCase sandbox:    {}\nmessages queue:    {}\n  dlq:             {}\nnotifications:     {}\n  dlq:             {}\ndocuments queue:   {}\nform-fields queue: {}\nleads queue:       {}\nnightly queue:     {}\ntables:            {}, {}, {}, {}, {}\nsecret prefix:     {}\ndocuments bucket:  {}",
+            "moto (AWS):        {}\nMyCase sandbox:    {}\nmessages queue:    {}\n  dlq:             {}\nnotifications:     {}\n  dlq:             {}\ndocuments queue:   {}\nform-fields queue: {}\nleads queue:       {}\nnightly queue:     {}\ntables:            {}, {}, {}, {}, {}, {}\nsecret prefix:     {}\ndocuments bucket:  {}",
             self.endpoint_url(),
             self.mycase_url,
             self.messages.url,
@@ -319,6 +329,7 @@ impl LocalStack {
             self.tables.ledger,
             self.tables.case_threads,
             self.tables.leases,
+            self.tables.mappings,
             self.secret_prefix,
             self.documents_bucket,
         )
