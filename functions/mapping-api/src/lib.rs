@@ -11,6 +11,8 @@
 //!
 //! Errors are `{"error": {"code": "...", "message": "..."}}` with a 4xx/5xx status.
 
+pub mod http;
+
 use chrono::Utc;
 use hona_push::PushError;
 use hona_push::StoreError;

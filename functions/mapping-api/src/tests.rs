@@ -280,3 +280,64 @@ async fn bad_routes_and_methods() {
     .await;
     assert_eq!((r.status, code(&r)), (400, "invalid_path"));
 }
+
+/// The committed `events/mapping-api.*.json` fixtures, through the same adapter as the binary.
+#[tokio::test]
+async fn the_event_fixtures_run_through_the_lambda_adapter() {
+    let w = world();
+    // The fixtures name integration `int_mycase_3f9a` and field 1130203.
+    let integration = Integration {
+        id: IntegrationId::parse("int_mycase_3f9a").unwrap(),
+        ..w.api
+            .integrations
+            .get(&IntegrationId::parse("int_a").unwrap())
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    let api = MappingApi {
+        integrations: Arc::new(MemoryIntegrations::with([integration])),
+        mappings: w.api.mappings.clone(),
+        mycase: w.mycase.clone(),
+    };
+    w.mycase.firm("int_mycase_3f9a").add_field(
+        1130203,
+        "case",
+        "list",
+        &[("k1", "Auto accident"), ("k2", "Slip and fall")],
+    );
+    let run = |name: &'static str| {
+        let api = &api;
+        async move {
+            let path = format!("{}/../../events/{name}", env!("CARGO_MANIFEST_DIR"));
+            let raw = std::fs::read_to_string(&path).expect("fixture exists");
+            let event: lambda_http::request::LambdaRequest =
+                serde_json::from_str(&raw).expect("an API Gateway v2 event");
+            let response = http::serve(api, lambda_http::Request::from(event))
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            let body: Value = match response.body() {
+                lambda_http::Body::Text(t) => serde_json::from_str(t).unwrap(),
+                _ => Value::Null,
+            };
+            (status, body)
+        }
+    };
+    let (status, body) = run("mapping-api.custom-fields.json").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["fields"][0]["id"], 1130203);
+    let (status, body) = run("mapping-api.save.json").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["choices"],
+        json!({"Car accident": "k1", "I slipped or fell": "k2"})
+    );
+    let (status, body) = run("mapping-api.list.json").await;
+    assert_eq!(
+        (status, body["mappings"].as_array().map(Vec::len)),
+        (200, Some(1))
+    );
+    let (status, _) = run("mapping-api.delete.json").await;
+    assert_eq!(status, 204);
+}
