@@ -462,6 +462,103 @@ async fn every_cell_of_the_matrix_saves_or_is_refused_and_lands_the_right_value(
         ledger.get("remarks").is_none(),
         "every answer fitted: {ledger}"
     );
+
+    mapping_store_guarantees(&stack).await
+}
+
+/// The DynamoDB mappings store's own guarantees (on the same stack, to save a start-up).
+async fn mapping_store_guarantees(stack: &LocalStack) -> anyhow::Result<()> {
+    use aws_adapters::dynamo::mappings::DynamoMappings;
+    use hona_push::forms::catalogue::Catalogue;
+    use hona_push::forms::mapping::{Broken, Mapping, MappingStatus};
+    use hona_push::forms::ports::MappingStore;
+    use hona_push::ids::{CustomFieldId, FormId, IntegrationId, QuestionId};
+
+    let store = DynamoMappings::new(stack.aws.dynamodb.clone(), stack.tables.mappings.clone());
+    let integration = IntegrationId::parse("int_store")?;
+    let mapping = |form: &str, question: &str| -> anyhow::Result<Mapping> {
+        Ok(Mapping {
+            integration_id: integration.clone(),
+            form_id: FormId::parse(form)?,
+            question_id: QuestionId::parse(question)?,
+            question_type: hona_push::forms::QuestionType::Number,
+            field_id: CustomFieldId::new(7)?,
+            field_type: hona_push::forms::field::FieldType::Numeric,
+            choices: Default::default(),
+            status: MappingStatus::Ok,
+            saved_at: chrono::Utc::now(),
+        })
+    };
+    let first = mapping("frm_1", "q_a")?;
+    store.put(&first).await?;
+    store.put(&mapping("frm_1", "q_b")?).await?;
+    store.put(&mapping("frm_10", "q_a")?).await?;
+    assert_eq!(
+        store
+            .for_form(&integration, &FormId::parse("frm_1")?)
+            .await?
+            .len(),
+        2,
+        "frm_10 is another form"
+    );
+    assert_eq!(store.list(&integration).await?.len(), 3);
+
+    // A verdict about an older save never lands on a newer one.
+    let broken = MappingStatus::Broken(Broken {
+        kind: "field_deleted".into(),
+        reason: "gone".into(),
+    });
+    store.set_status(&first, &broken).await?;
+    let read = |all: Vec<Mapping>, q: &str| {
+        all.into_iter()
+            .find(|m| m.question_id.as_str() == q)
+            .unwrap()
+    };
+    assert_eq!(read(store.list(&integration).await?, "q_a").status, broken);
+    let resaved = Mapping {
+        saved_at: chrono::Utc::now() + chrono::Duration::seconds(1),
+        ..first.clone()
+    };
+    store.put(&resaved).await?;
+    store.set_status(&first, &broken).await?;
+    let now = read(
+        store
+            .for_form(&integration, &FormId::parse("frm_1")?)
+            .await?,
+        "q_a",
+    );
+    assert_eq!(now.status, MappingStatus::Ok, "the re-save wins");
+    assert_eq!(now, resaved, "the mapping reads back exactly");
+
+    assert!(
+        store
+            .delete(&integration, &first.form_id, &first.question_id)
+            .await?
+    );
+    assert!(
+        !store
+            .delete(&integration, &first.form_id, &first.question_id)
+            .await?
+    );
+    store.set_status(&first, &broken).await?;
+    assert_eq!(
+        store.list(&integration).await?.len(),
+        2,
+        "a status never resurrects a deleted mapping"
+    );
+
+    assert_eq!(store.catalogue(&integration).await?, None);
+    let catalogue = Catalogue {
+        fields: Vec::new(),
+        refreshed_at: chrono::Utc::now(),
+    };
+    store.put_catalogue(&integration, &catalogue).await?;
+    assert_eq!(store.catalogue(&integration).await?, Some(catalogue));
+    assert_eq!(
+        store.list(&integration).await?.len(),
+        2,
+        "the catalogue row is not a mapping"
+    );
     Ok(())
 }
 

@@ -71,7 +71,7 @@ impl DynamoMappings {
             .map_err(|e| StoreError::new(STORE, "encode", e.to_string()))?;
         let status = match mapping.status {
             MappingStatus::Ok => "ok",
-            MappingStatus::Broken { .. } => "broken",
+            MappingStatus::Broken(_) => "broken",
         };
         Ok(HashMap::from([
             (

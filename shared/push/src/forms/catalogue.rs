@@ -4,7 +4,7 @@
 
 use super::compatibility::compatibility;
 use super::field::CaseField;
-use super::mapping::{Mapping, MappingStatus, recheck};
+use super::mapping::{Broken, Mapping, MappingStatus, recheck};
 use super::ports::{CaseFields, MappingStore};
 use super::question::QuestionType;
 use crate::error::PushError;
@@ -69,14 +69,18 @@ pub struct RecheckReport {
 pub fn settle(
     mapping: &Mapping,
     current: Option<&CustomField>,
-) -> (Result<CaseField, MappingStatus>, bool) {
+) -> (Result<CaseField, Broken>, bool) {
     let verdict = recheck(mapping, current);
-    let changed = match (&verdict, &mapping.status) {
-        (Ok(_), MappingStatus::Ok) => false,
-        (Err(now), before) => now != before,
-        (Ok(_), MappingStatus::Broken { .. }) => true,
-    };
+    let changed = status_of(&verdict) != mapping.status;
     (verdict, changed)
+}
+
+/// The status a verdict amounts to.
+pub fn status_of<T>(verdict: &Result<T, Broken>) -> MappingStatus {
+    match verdict {
+        Ok(_) => MappingStatus::Ok,
+        Err(broken) => MappingStatus::Broken(broken.clone()),
+    }
 }
 
 /// The upkeep of an integration's mappings. The nightly sync calls
@@ -143,13 +147,11 @@ impl FormFieldUpkeep {
             report.checked += 1;
             let current = by_id.get(&mapping.field_id.get()).copied();
             let (verdict, changed) = settle(&mapping, current);
-            let status = verdict.err().unwrap_or(MappingStatus::Ok);
+            let status = status_of(&verdict);
             match (&mapping.status, &status, changed) {
                 (_, MappingStatus::Ok, true) => report.fixed += 1,
-                (MappingStatus::Ok, MappingStatus::Broken { .. }, _) => report.broken += 1,
-                (MappingStatus::Broken { .. }, MappingStatus::Broken { .. }, _) => {
-                    report.still_broken += 1
-                }
+                (MappingStatus::Ok, MappingStatus::Broken(_), _) => report.broken += 1,
+                (MappingStatus::Broken(_), MappingStatus::Broken(_), _) => report.still_broken += 1,
                 _ => {}
             }
             if changed {

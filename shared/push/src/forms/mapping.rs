@@ -16,13 +16,17 @@ use serde::{Deserialize, Serialize};
 pub enum MappingStatus {
     Ok,
     /// The field changed in MyCase; answers are not written until it is fixed.
-    Broken {
-        /// Machine-readable: `field_deleted`, `not_a_case_field`, `field_retyped`,
-        /// `option_gone`, `question_retyped`.
-        kind: String,
-        /// A plain sentence naming ids and types, never values.
-        reason: String,
-    },
+    Broken(Broken),
+}
+
+/// Why a mapping cannot be written through.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Broken {
+    /// Machine-readable: `field_deleted`, `not_a_case_field`, `field_retyped`,
+    /// `option_gone`, `question_retyped`.
+    pub kind: String,
+    /// A plain sentence naming ids and types, never values.
+    pub reason: String,
 }
 
 /// One saved mapping.
@@ -154,12 +158,9 @@ pub fn validate(
 
 /// Re-checks a saved mapping against the field as MyCase has it now (`None`: deleted).
 /// Returns the field to write to, or the reason the mapping is broken.
-pub fn recheck(
-    mapping: &Mapping,
-    current: Option<&CustomField>,
-) -> Result<CaseField, MappingStatus> {
+pub fn recheck(mapping: &Mapping, current: Option<&CustomField>) -> Result<CaseField, Broken> {
     let id = mapping.field_id;
-    let broken = |kind: &str, reason: String| MappingStatus::Broken {
+    let broken = |kind: &str, reason: String| Broken {
         kind: kind.to_owned(),
         reason,
     };
@@ -207,8 +208,8 @@ pub fn recheck(
 }
 
 /// A `question_type` that no longer matches the saved mapping (the form was edited).
-pub fn question_retyped(mapping: &Mapping, now_type: QuestionType) -> Option<MappingStatus> {
-    (mapping.question_type != now_type).then(|| MappingStatus::Broken {
+pub fn question_retyped(mapping: &Mapping, now_type: QuestionType) -> Option<Broken> {
+    (mapping.question_type != now_type).then(|| Broken {
         kind: "question_retyped".into(),
         reason: format!(
             "Question {} was {} when mapped and is now {}; map it again.",
@@ -354,10 +355,7 @@ mod tests {
         )
         .unwrap();
         assert!(recheck(&m, Some(&list)).is_ok());
-        let kind = |s: MappingStatus| match s {
-            MappingStatus::Broken { kind, .. } => kind,
-            MappingStatus::Ok => "ok".into(),
-        };
+        let kind = |b: Broken| b.kind;
         assert_eq!(kind(recheck(&m, None).unwrap_err()), "field_deleted");
         assert_eq!(
             kind(recheck(&m, Some(&def(7, "case", "short_text", &[]))).unwrap_err()),

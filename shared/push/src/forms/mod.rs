@@ -25,7 +25,7 @@ pub mod fakes;
 mod push_tests;
 
 pub use catalogue::{Catalogue, FormFieldUpkeep, RecheckReport};
-pub use mapping::{Mapping, MappingRequest, MappingStatus, Refused};
+pub use mapping::{Broken, Mapping, MappingRequest, MappingStatus, Refused};
 pub use ports::{CaseFields, MappingStore};
 pub use push::MapFormFields;
 pub use question::{Answer, FormSubmitted, QuestionType};

@@ -1,8 +1,8 @@
 //! Form Field Mapping: `form.submitted` → the mapped custom fields of that one case.
 
-use super::catalogue::settle;
+use super::catalogue::{settle, status_of};
 use super::convert::convert;
-use super::mapping::{Mapping, MappingStatus, question_retyped};
+use super::mapping::{Broken, Mapping, question_retyped};
 use super::ports::{CaseFields, MappingStore};
 use super::question::FormSubmitted;
 use crate::error::PushError;
@@ -74,18 +74,20 @@ impl Push for MapFormFields {
         for (answer, mapping) in mapped {
             let (verdict, changed) = match question_retyped(&mapping, answer.question_type) {
                 Some(broken) => {
-                    let changed = mapping.status != broken;
-                    (Err(broken), changed)
+                    let verdict = Err(broken);
+                    let changed = status_of(&verdict) != mapping.status;
+                    (verdict, changed)
                 }
                 None => settle(&mapping, by_id.get(&mapping.field_id.get()).copied()),
             };
             if changed {
-                let status = verdict.clone().err().unwrap_or(MappingStatus::Ok);
-                self.mappings.set_status(&mapping, &status).await?;
+                self.mappings
+                    .set_status(&mapping, &status_of(&verdict))
+                    .await?;
             }
             let field = match verdict {
                 Ok(field) => field,
-                Err(MappingStatus::Broken { kind, reason }) => {
+                Err(Broken { kind, reason }) => {
                     warn!(question_id = %answer.question_id, field_id = %mapping.field_id, kind = %kind, "mapping broken; answer not written");
                     remarks.push(Remark::new(
                         MAPPING_BROKEN,
@@ -93,7 +95,6 @@ impl Push for MapFormFields {
                     ));
                     continue;
                 }
-                Err(MappingStatus::Ok) => unreachable!("a verdict is never an Ok error"),
             };
             match convert(answer, &field, &mapping.choices) {
                 Ok(Some(value)) => writes.push((field.id.get(), value)),

@@ -2,7 +2,7 @@
 
 use super::catalogue::FormFieldUpkeep;
 use super::fakes::{FakeFieldsConnector, FakeFieldsFirm, MemoryMappings};
-use super::mapping::{MappingRequest, MappingStatus, validate};
+use super::mapping::{Broken, MappingRequest, MappingStatus, validate};
 use super::ports::{CaseFields, MappingStore};
 use super::push::MapFormFields;
 use super::question::QuestionType;
@@ -341,7 +341,7 @@ async fn deleted_and_retyped_fields_break_their_mapping_and_are_not_written() {
     let broken: Vec<_> = saved
         .iter()
         .filter_map(|m| match &m.status {
-            MappingStatus::Broken { kind, .. } => {
+            MappingStatus::Broken(Broken { kind, .. }) => {
                 Some((m.question_id.as_str().to_owned(), kind.clone()))
             }
             MappingStatus::Ok => None,
