@@ -861,6 +861,35 @@ async fn an_intake_form_lands_as_a_firm_expects_with_the_append_quirk_on() -> an
         ])
     );
 
+    // Logs hold ids, kinds and counts: never an answer or a label.
+    assert!(
+        map_fn
+            .captured_logs()
+            .iter()
+            .any(|l| l.contains("form answers mapped")),
+        "the function's logs are captured"
+    );
+    for line in map_fn
+        .captured_logs()
+        .iter()
+        .chain(api_fn.captured_logs().iter())
+    {
+        for secret in [
+            "Whiplash",
+            "concussion",
+            "Broken ankle",
+            "Maria Alvarez",
+            "Did a doctor",
+            "xxxxxxxxxx",
+            "12,500",
+        ] {
+            assert!(
+                !line.contains(secret),
+                "a log line holds client data: {line}"
+            );
+        }
+    }
+
     // Nothing went to the dead-letter queue.
     let dead = stack.aws.drain_queue(&stack.form_fields.dlq_url).await?;
     assert!(dead.is_empty(), "{dead:?}");
