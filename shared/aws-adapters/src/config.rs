@@ -32,6 +32,16 @@ impl ResourceNames {
     ];
 
     pub fn from_env() -> Result<Self, MissingConfig> {
+        Self::read(true)
+    }
+
+    /// For a function no queue feeds (the mapping API): `HONA_DEAD_LETTER_QUEUE_URL` is
+    /// not read and stays empty, and such a function never builds the pipeline's stores.
+    pub fn from_env_without_queue() -> Result<Self, MissingConfig> {
+        Self::read(false)
+    }
+
+    fn read(with_queue: bool) -> Result<Self, MissingConfig> {
         let mut missing = Vec::new();
         let mut read = |name: &'static str| match env::var(name) {
             Ok(v) if !v.trim().is_empty() => v,
@@ -47,7 +57,11 @@ impl ResourceNames {
             case_threads_table: read("HONA_CASE_THREADS_TABLE"),
             leases_table: read("HONA_LEASES_TABLE"),
             secret_prefix: read("HONA_SECRET_PREFIX").trim_end_matches('/').to_owned(),
-            dead_letter_queue_url: read("HONA_DEAD_LETTER_QUEUE_URL"),
+            dead_letter_queue_url: if with_queue {
+                read("HONA_DEAD_LETTER_QUEUE_URL")
+            } else {
+                String::new()
+            },
         };
         if missing.is_empty() {
             Ok(names)
@@ -71,5 +85,13 @@ impl ResourceNames {
 
     pub fn tokens_secret(&self, integration: &str) -> String {
         format!("{}/tokens/{integration}", self.secret_prefix)
+    }
+}
+
+/// `HONA_MAPPINGS_TABLE`: Form Field Mapping's table (only the functions that use it read it).
+pub fn mappings_table() -> Result<String, MissingConfig> {
+    match env::var("HONA_MAPPINGS_TABLE") {
+        Ok(v) if !v.trim().is_empty() => Ok(v),
+        _ => Err(MissingConfig(vec!["HONA_MAPPINGS_TABLE"])),
     }
 }

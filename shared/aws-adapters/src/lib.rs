@@ -14,6 +14,7 @@ use config::ResourceNames;
 use hona_push::Stores;
 use hona_push::communications::CommunicationsLog;
 use hona_push::communications::thread::ReadyThreadCache;
+use hona_push::forms::FormFieldUpkeep;
 use hona_push::leads::LeadConversion;
 use mycase_client::{MyCaseEndpoints, RateLimiter, RetryPolicy, Transport};
 use std::sync::Arc;
@@ -39,7 +40,15 @@ impl Aws {
     /// Reads the configuration contract (README): resource names, MyCase endpoints,
     /// the rate budget, and the AWS endpoint the standard SDK way.
     pub async fn from_env() -> Result<Self, BootError> {
-        let names = ResourceNames::from_env()?;
+        Self::with_names(ResourceNames::from_env()?).await
+    }
+
+    /// For the mapping API (no queue, so no dead-letter queue and no [`Aws::stores`]).
+    pub async fn from_env_without_queue() -> Result<Self, BootError> {
+        Self::with_names(ResourceNames::from_env_without_queue()?).await
+    }
+
+    async fn with_names(names: ResourceNames) -> Result<Self, BootError> {
         let endpoints =
             MyCaseEndpoints::from_env().map_err(|e| BootError::Endpoints(e.to_string()))?;
         let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
@@ -57,13 +66,18 @@ impl Aws {
         })
     }
 
+    /// The integrations table on its own (the mapping API needs no other store).
+    pub fn integrations(&self) -> Arc<dynamo::integrations::DynamoIntegrations> {
+        Arc::new(dynamo::integrations::DynamoIntegrations::new(
+            self.dynamo.clone(),
+            self.names.integrations_table.clone(),
+        ))
+    }
+
     pub fn stores(&self) -> Stores {
         let names = &self.names;
         Stores {
-            integrations: Arc::new(dynamo::integrations::DynamoIntegrations::new(
-                self.dynamo.clone(),
-                names.integrations_table.clone(),
-            )),
+            integrations: self.integrations(),
             idempotency: Arc::new(dynamo::idempotency::DynamoIdempotency::new(
                 self.dynamo.clone(),
                 names.idempotency_table.clone(),
@@ -86,6 +100,22 @@ impl Aws {
             self.dynamo.clone(),
             self.names.clone(),
         ))
+    }
+
+    /// Form Field Mapping's mappings and catalogue (`HONA_MAPPINGS_TABLE`).
+    pub fn mappings(&self) -> Result<Arc<dynamo::mappings::DynamoMappings>, BootError> {
+        Ok(Arc::new(dynamo::mappings::DynamoMappings::new(
+            self.dynamo.clone(),
+            config::mappings_table()?,
+        )))
+    }
+
+    /// The catalogue refresh and mapping re-check (the mapping API and the nightly sync).
+    pub fn form_field_upkeep(&self) -> Result<FormFieldUpkeep, BootError> {
+        Ok(FormFieldUpkeep {
+            mappings: self.mappings()?,
+            mycase: self.mycase(),
+        })
     }
 
     /// Where messages and notifications land: shared by both functions.

@@ -111,6 +111,19 @@ prefixed_id!(
     ""
 );
 
+prefixed_id!(
+    /// A Hona intake form.
+    FormId,
+    "form id",
+    ""
+);
+prefixed_id!(
+    /// One question of a Hona form (stable across submissions).
+    QuestionId,
+    "question id",
+    ""
+);
+
 /// Implements a MyCase numeric id: a positive integer (MyCase ids are JSON integers).
 macro_rules! mycase_id {
     ($(#[$doc:meta])* $name:ident, $what:literal) => {
@@ -161,6 +174,12 @@ mycase_id!(
     /// A MyCase staff member id.
     StaffId,
     "MyCase staff id"
+);
+
+mycase_id!(
+    /// A MyCase custom field id.
+    CustomFieldId,
+    "MyCase custom field id"
 );
 
 /// A phone number in E.164 form (`+15551234567`).

@@ -12,6 +12,7 @@ pub mod batch;
 pub mod communications;
 pub mod error;
 pub mod event;
+pub mod forms;
 pub mod ids;
 pub mod integration;
 pub mod leads;

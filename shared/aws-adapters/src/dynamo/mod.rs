@@ -5,6 +5,7 @@ pub mod integrations;
 pub mod leads;
 pub mod lease;
 pub mod ledger;
+pub mod mappings;
 pub mod threads;
 
 use aws_sdk_dynamodb::types::AttributeValue;
