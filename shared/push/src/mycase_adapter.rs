@@ -3,11 +3,14 @@
 
 use crate::error::PushError;
 use crate::ids::{CaseId, StaffId};
-use crate::ports::Communications;
+use crate::ports::{ByteStream, CaseDocuments, Communications, UploadFailure, UploadSlot, UploadTarget};
 use async_trait::async_trait;
+use chrono::{DateTime, NaiveDateTime, Utc};
 use mycase_client::MyCaseClient;
 use mycase_client::MyCaseError;
-use mycase_client::model::{IdRef, NewMessage, NewMessageThread, NewNote};
+use mycase_client::model::{
+    DocumentUpload, IdRef, NewDocument, NewMessage, NewMessageThread, NewNote,
+};
 
 /// Puts a MyCase failure in the domain's words. Descriptions from MyCase are left
 /// out: they can echo the values that were sent.
@@ -99,4 +102,84 @@ impl Communications for MyCaseClient {
             .map_err(push_error)?;
         Ok(created.id)
     }
+}
+
+#[async_trait]
+impl CaseDocuments for MyCaseClient {
+    async fn create_case_document(
+        &self,
+        case: CaseId,
+        path: &str,
+        filename: &str,
+        description: &str,
+    ) -> Result<UploadSlot, PushError> {
+        let request = NewDocument {
+            path: path.to_owned(),
+            filename: filename.to_owned(),
+            description: Some(description.to_owned()),
+            ..NewDocument::default()
+        };
+        let created = MyCaseClient::create_case_document(self, case.get(), &request)
+            .await
+            .map_err(push_error)?;
+        Ok(upload_slot(&created, false))
+    }
+
+    async fn create_document_version(&self, document_id: i64) -> Result<UploadSlot, PushError> {
+        let created = MyCaseClient::create_document_version(self, document_id)
+            .await
+            .map_err(push_error)?;
+        Ok(upload_slot(&created, true))
+    }
+
+    async fn upload(
+        &self,
+        target: &UploadTarget,
+        body: ByteStream,
+        length: u64,
+    ) -> Result<(), UploadFailure> {
+        let client_target = mycase_client::model::UploadTarget {
+            put_url: target.put_url.clone(),
+            put_headers: target.put_headers.clone(),
+        };
+        let body = reqwest::Body::wrap_stream(body);
+        match MyCaseClient::upload(self, &client_target, body, length).await {
+            Ok(()) => Ok(()),
+            Err(MyCaseError::Upload { status, code }) => Err(UploadFailure::Refused { status, code }),
+            Err(e) => Err(UploadFailure::Interrupted(e.to_string())),
+        }
+    }
+}
+
+fn upload_slot(created: &DocumentUpload, is_version: bool) -> UploadSlot {
+    UploadSlot {
+        document_id: created.document_id(),
+        version_id: is_version.then_some(created.id),
+        target: UploadTarget {
+            put_url: created.put_url.clone(),
+            put_headers: created.put_headers.clone(),
+            expires_at: presigned_expiry(&created.put_url, Utc::now()),
+        },
+    }
+}
+
+/// When an S3 presigned URL stops working: `X-Amz-Date` + `X-Amz-Expires` (SigV4), or
+/// `X-Amz-Expires` from now when the URL carries no date (it was just handed out).
+/// `None` when the URL says nothing: then it is never reused.
+pub fn presigned_expiry(put_url: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let url = url::Url::parse(put_url).ok()?;
+    let mut signed_at = None;
+    let mut expires = None;
+    for (k, v) in url.query_pairs() {
+        match k.as_ref() {
+            "X-Amz-Date" => {
+                signed_at = NaiveDateTime::parse_from_str(&v, "%Y%m%dT%H%M%SZ")
+                    .ok()
+                    .map(|n| n.and_utc());
+            }
+            "X-Amz-Expires" => expires = v.parse::<i64>().ok(),
+            _ => {}
+        }
+    }
+    Some(signed_at.unwrap_or(now) + chrono::Duration::seconds(expires?))
 }
