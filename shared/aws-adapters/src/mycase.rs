@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use hona_push::PushError;
 use hona_push::ids::IntegrationId;
 use hona_push::integration::Integration;
-use hona_push::ports::{Communications, Connect};
+use hona_push::ports::{CaseDocuments, Communications, Connect};
 use mycase_client::{MyCaseClient, OAuthApp, TokenManager, Transport};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -91,6 +91,18 @@ impl Connect<dyn Communications> for MyCaseConnector {
         integration: &Integration,
         deadline: tokio::time::Instant,
     ) -> Result<Arc<dyn Communications>, PushError> {
+        let client = self.client(integration).await?;
+        Ok(Arc::new(client.with_deadline(deadline)))
+    }
+}
+
+#[async_trait]
+impl Connect<dyn CaseDocuments> for MyCaseConnector {
+    async fn connect(
+        &self,
+        integration: &Integration,
+        deadline: tokio::time::Instant,
+    ) -> Result<Arc<dyn CaseDocuments>, PushError> {
         let client = self.client(integration).await?;
         Ok(Arc::new(client.with_deadline(deadline)))
     }

@@ -5,6 +5,7 @@ pub mod integrations;
 pub mod lease;
 pub mod ledger;
 pub mod threads;
+pub mod uploads;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use hona_push::StoreError;

@@ -62,7 +62,9 @@ fn is_unsafe(c: char) -> bool {
 }
 
 fn clean(raw: &str) -> String {
+    // Line breaks and spaces at the ends are noise, not part of the name.
     let replaced: String = raw
+        .trim_matches(|c: char| c.is_whitespace() || c.is_control())
         .chars()
         .map(|c| if is_unsafe(c) { '_' } else { c })
         .collect();
@@ -129,6 +131,7 @@ mod tests {
             ("line\nbreak\ttab\u{0}nul.txt", "line_break_tab_nul.txt"),
             ("invoice\u{202E}fdp.exe", "invoice_fdp.exe"),
             ("zero\u{200B}width.pdf", "zero_width.pdf"),
+            ("scan.pdf\r\n", "scan.pdf"),
             ("CON", "_CON"),
             ("con.txt", "_con.txt"),
             ("Nul.tar.gz", "_Nul.tar.gz"),
