@@ -17,7 +17,10 @@ const FIRM: FirmSpec<'static> = FirmSpec {
     time_zone: "America/Los_Angeles",
     log_target: "thread",
     active: true,
-    clients: &[("Maria Alvarez", "(503) 555-0142"), ("Tom Becker", "503.555.0177")],
+    clients: &[
+        ("Maria Alvarez", "(503) 555-0142"),
+        ("Tom Becker", "503.555.0177"),
+    ],
 };
 
 const KB: usize = 1024;
@@ -87,13 +90,31 @@ async fn send(stack: &LocalStack, events: &[Value]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs `log-documents` over its queue until it is empty; returns the drain figures.
-async fn run(stack: &LocalStack, max: Duration) -> anyhow::Result<hona_e2e::poller::DrainStats> {
+/// Runs `log-documents` over its queue until it is empty; returns the drain figures and
+/// the function's log lines.
+async fn run(
+    stack: &LocalStack,
+    max: Duration,
+) -> anyhow::Result<(hona_e2e::poller::DrainStats, Vec<String>)> {
     let function = stack.start_function("log-documents").await?;
     let mapping = stack.event_source_mapping("log-documents", &function)?;
     let stats = mapping.run_until_drained(max).await?;
     anyhow::ensure!(stats.drained, "queue not drained in {max:?}: {stats:?}");
-    Ok(stats)
+    Ok((stats, function.captured_logs()))
+}
+
+/// No log line names a file, a person, or carries an upload URL's signature.
+fn assert_logs_are_clean(logs: &[String], words: &[&str]) {
+    assert!(!logs.is_empty(), "the function logged something");
+    for line in logs {
+        assert!(
+            !line.contains("X-Amz-Signature"),
+            "an upload URL was logged: {line}"
+        );
+        for w in words {
+            assert!(!line.contains(w), "{w:?} was logged: {line}");
+        }
+    }
 }
 
 /// The documents in the sandbox, by the event id their description names.
@@ -120,7 +141,9 @@ fn assert_landed_once(state: &Value, sent: &[Sent]) {
         "one document per event, nothing else: {docs:#?}"
     );
     for s in sent {
-        let found = docs.get(&s.event_id).unwrap_or_else(|| panic!("{} landed", s.event_id));
+        let found = docs
+            .get(&s.event_id)
+            .unwrap_or_else(|| panic!("{} landed", s.event_id));
         assert_eq!(found.len(), 1, "{} landed once", s.event_id);
         let d = &found[0];
         assert_eq!(d["case"]["id"], s.case_id, "{} in its case", s.event_id);
@@ -133,7 +156,12 @@ fn assert_landed_once(state: &Value, sent: &[Sent]) {
             .filter(|v| v["uploaded"] == true)
             .collect();
         assert_eq!(uploaded.len(), 1, "{}: one complete upload", s.event_id);
-        assert_eq!(uploaded[0]["sha256"], s.bytes_sha256.as_str(), "{}: the right bytes", s.event_id);
+        assert_eq!(
+            uploaded[0]["sha256"],
+            s.bytes_sha256.as_str(),
+            "{}: the right bytes",
+            s.event_id
+        );
         assert_eq!(uploaded[0]["size_bytes"], s.size);
     }
 }
@@ -167,34 +195,95 @@ async fn every_source_lands_once_with_its_bytes_in_its_folder_even_when_delivere
         filename: &'static str,
     }
     let specs = [
-        Spec { id: "evt_doc_sms_small", case: 0, source: "sms", name: "IMG_0042.JPG",
-               content_type: "image/jpeg", size: KB, extra: json!({}),
-               path: "Hona/Text messages/IMG_0042.JPG", filename: "IMG_0042.JPG" },
-        Spec { id: "evt_doc_sms_large", case: 1, source: "sms", name: "IMG_0043.jpeg",
-               content_type: "image/jpeg", size: 49 * MB / 10, extra: json!({}),
-               path: "Hona/Text messages/IMG_0043.jpeg", filename: "IMG_0043.jpeg" },
-        Spec { id: "evt_doc_portal", case: 0, source: "portal", name: "medical records.pdf",
-               content_type: "application/pdf", size: 50 * MB, extra: json!({}),
-               path: "Hona/Portal uploads/medical records.pdf", filename: "medical records.pdf" },
-        Spec { id: "evt_doc_form", case: 1, source: "form", name: "insurance-card.png",
-               content_type: "image/png", size: 300 * KB,
-               extra: json!({"form": {"form_id": "frm_intake", "question_id": "q_insurance"}}),
-               path: "Hona/Form answers/insurance-card.png", filename: "insurance-card.png" },
-        Spec { id: "evt_doc_esign", case: 0, source: "esignature", name: "Retainer (signed).pdf",
-               content_type: "application/pdf", size: 180 * KB,
-               extra: json!({"esignature_request_id": "esr_77"}),
-               path: "Hona/E-signatures/Retainer (signed).pdf", filename: "Retainer (signed).pdf" },
+        Spec {
+            id: "evt_doc_sms_small",
+            case: 0,
+            source: "sms",
+            name: "IMG_0042.JPG",
+            content_type: "image/jpeg",
+            size: KB,
+            extra: json!({}),
+            path: "Hona/Text messages/IMG_0042.JPG",
+            filename: "IMG_0042.JPG",
+        },
+        Spec {
+            id: "evt_doc_sms_large",
+            case: 1,
+            source: "sms",
+            name: "IMG_0043.jpeg",
+            content_type: "image/jpeg",
+            size: 49 * MB / 10,
+            extra: json!({}),
+            path: "Hona/Text messages/IMG_0043.jpeg",
+            filename: "IMG_0043.jpeg",
+        },
+        Spec {
+            id: "evt_doc_portal",
+            case: 0,
+            source: "portal",
+            name: "medical records.pdf",
+            content_type: "application/pdf",
+            size: 50 * MB,
+            extra: json!({}),
+            path: "Hona/Portal uploads/medical records.pdf",
+            filename: "medical records.pdf",
+        },
+        Spec {
+            id: "evt_doc_form",
+            case: 1,
+            source: "form",
+            name: "insurance-card.png",
+            content_type: "image/png",
+            size: 300 * KB,
+            extra: json!({"form": {"form_id": "frm_intake", "question_id": "q_insurance"}}),
+            path: "Hona/Form answers/insurance-card.png",
+            filename: "insurance-card.png",
+        },
+        Spec {
+            id: "evt_doc_esign",
+            case: 0,
+            source: "esignature",
+            name: "Retainer (signed).pdf",
+            content_type: "application/pdf",
+            size: 180 * KB,
+            extra: json!({"esignature_request_id": "esr_77"}),
+            path: "Hona/E-signatures/Retainer (signed).pdf",
+            filename: "Retainer (signed).pdf",
+        },
         // Hostile names: traversal, a reserved device name, a bidi override, control characters.
-        Spec { id: "evt_doc_hostile_1", case: 1, source: "sms", name: "../../etc/passwd",
-               content_type: "text/plain", size: 10, extra: json!({}),
-               path: "Hona/Text messages/_.._etc_passwd", filename: "_.._etc_passwd" },
-        Spec { id: "evt_doc_hostile_2", case: 1, source: "portal", name: "CON.txt",
-               content_type: "text/plain", size: 11, extra: json!({}),
-               path: "Hona/Portal uploads/_CON.txt", filename: "_CON.txt" },
-        Spec { id: "evt_doc_hostile_3", case: 0, source: "form", name: "invoice\u{202E}fdp.exe\r\n",
-               content_type: "application/octet-stream", size: 12,
-               extra: json!({"form": {"form_id": "frm_1", "question_id": "q_1"}}),
-               path: "Hona/Form answers/invoice_fdp.exe", filename: "invoice_fdp.exe" },
+        Spec {
+            id: "evt_doc_hostile_1",
+            case: 1,
+            source: "sms",
+            name: "../../etc/passwd",
+            content_type: "text/plain",
+            size: 10,
+            extra: json!({}),
+            path: "Hona/Text messages/_.._etc_passwd",
+            filename: "_.._etc_passwd",
+        },
+        Spec {
+            id: "evt_doc_hostile_2",
+            case: 1,
+            source: "portal",
+            name: "CON.txt",
+            content_type: "text/plain",
+            size: 11,
+            extra: json!({}),
+            path: "Hona/Portal uploads/_CON.txt",
+            filename: "_CON.txt",
+        },
+        Spec {
+            id: "evt_doc_hostile_3",
+            case: 0,
+            source: "form",
+            name: "invoice\u{202E}fdp.exe\r\n",
+            content_type: "application/octet-stream",
+            size: 12,
+            extra: json!({"form": {"form_id": "frm_1", "question_id": "q_1"}}),
+            path: "Hona/Form answers/invoice_fdp.exe",
+            filename: "invoice_fdp.exe",
+        },
     ];
     let mut events = Vec::new();
     let mut sent = Vec::new();
@@ -209,15 +298,38 @@ async fn every_source_lands_once_with_its_bytes_in_its_folder_even_when_delivere
             filename: s.filename.into(),
         });
         events.push(
-            file_event(&stack, &seeded, s.case, s.id, s.source, s.name, s.content_type, bytes, s.extra.clone())
-                .await?,
+            file_event(
+                &stack,
+                &seeded,
+                s.case,
+                s.id,
+                s.source,
+                s.name,
+                s.content_type,
+                bytes,
+                s.extra.clone(),
+            )
+            .await?,
         );
     }
     // Every event delivered twice (a standard queue may, and Hona may resend).
     send(&stack, &events).await?;
     send(&stack, &events).await?;
-    let stats = run(&stack, Duration::from_secs(240)).await?;
+    let (stats, logs) = run(&stack, Duration::from_secs(240)).await?;
     assert_eq!(stats.invoke_errors, 0);
+    assert_logs_are_clean(
+        &logs,
+        &[
+            "IMG_0042",
+            "medical records",
+            "insurance-card",
+            "Retainer",
+            "passwd",
+            "Maria",
+            "Alvarez",
+            "Becker",
+        ],
+    );
 
     let state = firm_state(&stack, &seeded.firm_uuid).await?;
     assert_landed_once(&state, &sent);
@@ -230,14 +342,18 @@ async fn every_source_lands_once_with_its_bytes_in_its_folder_even_when_delivere
     assert!(descriptions.iter().any(|d| d.starts_with(
         "Sent by text message by Maria Alvarez (client) on Tue Nov 24, 2026 at 2:03 PM PST."
     )));
-    assert!(descriptions.iter().any(|d| d.starts_with(
-        "Completed copy of e-signature request esr_77, from Maria Alvarez (client)"
-    )));
+    assert!(descriptions.iter().any(|d| {
+        d.starts_with("Completed copy of e-signature request esr_77, from Maria Alvarez (client)")
+    }));
     let ledger = ledger(&stack).await?;
     for s in &sent {
         assert_eq!(ledger[&s.event_id]["outcome"], "landed", "{}", s.event_id);
     }
-    assert!(drain_dlq(&stack.aws, &stack.documents.dlq_url).await?.is_empty());
+    assert!(
+        drain_dlq(&stack.aws, &stack.documents.dlq_url)
+            .await?
+            .is_empty()
+    );
     Ok(())
 }
 
@@ -248,13 +364,29 @@ async fn a_put_cut_mid_body_is_retried_into_the_same_document() -> anyhow::Resul
     let bytes = file_bytes(12 * MB, 42);
     let sha = sha256_hex(&bytes);
     let event = file_event(
-        &stack, &seeded, 0, "evt_doc_cut", "portal", "deposition.mp4", "video/mp4", bytes, json!({}),
+        &stack,
+        &seeded,
+        0,
+        "evt_doc_cut",
+        "portal",
+        "deposition.mp4",
+        "video/mp4",
+        bytes,
+        json!({}),
     )
     .await?;
     set_faults(&stack, json!({"cut_put_after_bytes": 5 * MB})).await?;
     send(&stack, &[event]).await?;
-    let stats = run(&stack, Duration::from_secs(120)).await?;
-    assert!(stats.failures_reported >= 1, "the cut PUT was reported for retry: {stats:?}");
+    let (stats, logs) = run(&stack, Duration::from_secs(120)).await?;
+    assert!(
+        stats.failures_reported >= 1,
+        "the cut PUT was reported for retry: {stats:?}"
+    );
+    assert!(
+        logs.iter().any(|l| l.contains("upload_failed")),
+        "the first attempt failed as upload_failed"
+    );
+    assert_logs_are_clean(&logs, &["deposition"]);
 
     let state = firm_state(&stack, &seeded.firm_uuid).await?;
     assert_landed_once(
@@ -270,7 +402,11 @@ async fn a_put_cut_mid_body_is_retried_into_the_same_document() -> anyhow::Resul
     );
     let ledger = ledger(&stack).await?;
     assert_eq!(ledger["evt_doc_cut"]["outcome"], "landed");
-    assert!(drain_dlq(&stack.aws, &stack.documents.dlq_url).await?.is_empty());
+    assert!(
+        drain_dlq(&stack.aws, &stack.documents.dlq_url)
+            .await?
+            .is_empty()
+    );
     Ok(())
 }
 
@@ -292,11 +428,26 @@ async fn a_missing_object_or_a_foreign_bucket_is_dead_lettered_with_its_reason()
     };
     let bucket: &'static str = Box::leak(stack.documents_bucket.clone().into_boxed_str());
     let case = &seeded.firm.cases[0];
-    let missing = document(&seeded.firm, case, "evt_doc_missing", at, &file(bucket, "never/uploaded.jpg"));
-    let foreign = document(&seeded.firm, case, "evt_doc_foreign", at, &file("someone-elses-bucket", "x.jpg"));
+    let missing = document(
+        &seeded.firm,
+        case,
+        "evt_doc_missing",
+        at,
+        &file(bucket, "never/uploaded.jpg"),
+    );
+    let foreign = document(
+        &seeded.firm,
+        case,
+        "evt_doc_foreign",
+        at,
+        &file("someone-elses-bucket", "x.jpg"),
+    );
     send(&stack, &[missing, foreign]).await?;
-    let stats = run(&stack, Duration::from_secs(60)).await?;
-    assert_eq!(stats.failures_reported, 0, "permanent failures are not retried");
+    let (stats, _) = run(&stack, Duration::from_secs(60)).await?;
+    assert_eq!(
+        stats.failures_reported, 0,
+        "permanent failures are not retried"
+    );
 
     let mut reasons: Vec<(String, String)> = drain_dlq(&stack.aws, &stack.documents.dlq_url)
         .await?
@@ -318,7 +469,10 @@ async fn a_missing_object_or_a_foreign_bucket_is_dead_lettered_with_its_reason()
         ]
     );
     let state = firm_state(&stack, &seeded.firm_uuid).await?;
-    assert!(state["documents"].as_array().unwrap().is_empty(), "nothing was created");
+    assert!(
+        state["documents"].as_array().unwrap().is_empty(),
+        "nothing was created"
+    );
     let ledger = ledger(&stack).await?;
     assert_eq!(ledger["evt_doc_missing"]["outcome"], "failed");
     assert_eq!(ledger["evt_doc_missing"]["failure_kind"], "object_missing");

@@ -1,11 +1,11 @@
 //! In-memory ports for unit tests (here and in the functions). Compiled only for
 //! tests or with the `fakes` feature, so they never reach a release binary.
 
+use crate::documents::received::Location;
 use crate::error::{PushError, StoreError};
 use crate::ids::{CaseId, EventId, IntegrationId, StaffId};
 use crate::integration::Integration;
 use crate::outcome::{Landed, LedgerEntry, Outcome};
-use crate::documents::received::Location;
 use crate::ports::{
     ByteStream, CaseDocuments, CaseThreads, Claim, Communications, Connect, DeadLetter,
     DeadLetters, DocumentSource, IdempotencyStore, IntegrationStore, Ledger, SourceObject,
@@ -494,9 +494,10 @@ impl CaseDocuments for FakeCaseDocuments {
 
     async fn create_document_version(&self, document_id: i64) -> Result<UploadSlot, PushError> {
         let mut docs = self.documents.lock().unwrap();
-        let d = docs.iter_mut().find(|d| d.id == document_id).ok_or_else(|| {
-            PushError::permanent("not_found", "MyCase has no such record.")
-        })?;
+        let d = docs
+            .iter_mut()
+            .find(|d| d.id == document_id)
+            .ok_or_else(|| PushError::permanent("not_found", "MyCase has no such record."))?;
         d.versions.push(None);
         let n = d.versions.len();
         drop(docs);
@@ -554,7 +555,10 @@ impl CaseDocuments for FakeCaseDocuments {
             });
         }
         let mut docs = self.documents.lock().unwrap();
-        let d = docs.iter_mut().find(|d| d.id == doc).expect("known document");
+        let d = docs
+            .iter_mut()
+            .find(|d| d.id == doc)
+            .expect("known document");
         d.versions[version - 1] = Some(got);
         Ok(())
     }

@@ -3,7 +3,9 @@
 
 use crate::error::PushError;
 use crate::ids::{CaseId, StaffId};
-use crate::ports::{ByteStream, CaseDocuments, Communications, UploadFailure, UploadSlot, UploadTarget};
+use crate::ports::{
+    ByteStream, CaseDocuments, Communications, UploadFailure, UploadSlot, UploadTarget,
+};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use mycase_client::MyCaseClient;
@@ -145,7 +147,9 @@ impl CaseDocuments for MyCaseClient {
         let body = reqwest::Body::wrap_stream(body);
         match MyCaseClient::upload(self, &client_target, body, length).await {
             Ok(()) => Ok(()),
-            Err(MyCaseError::Upload { status, code }) => Err(UploadFailure::Refused { status, code }),
+            Err(MyCaseError::Upload { status, code }) => {
+                Err(UploadFailure::Refused { status, code })
+            }
             Err(e) => Err(UploadFailure::Interrupted(e.to_string())),
         }
     }

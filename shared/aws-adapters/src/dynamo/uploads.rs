@@ -47,7 +47,11 @@ impl UploadRecords for DynamoUploads {
             return Ok(None);
         };
         let Some(document_id) = get_n(&item, "document_id") else {
-            return Err(StoreError::new("uploads", "get", "record without document_id"));
+            return Err(StoreError::new(
+                "uploads",
+                "get",
+                "record without document_id",
+            ));
         };
         let target = get_s(&item, "put_url").map(|url| UploadTarget {
             put_url: url.to_owned(),
@@ -73,12 +77,10 @@ impl UploadRecords for DynamoUploads {
             .item("recorded_at", s(Utc::now().to_rfc3339()))
             .item("expiration", n((Utc::now() + KEEP_FOR).timestamp()));
         if let Some(t) = &record.target {
-            put = put
-                .item("put_url", s(&t.put_url))
-                .item(
-                    "put_headers",
-                    s(serde_json::to_string(&t.put_headers).unwrap_or_default()),
-                );
+            put = put.item("put_url", s(&t.put_url)).item(
+                "put_headers",
+                s(serde_json::to_string(&t.put_headers).unwrap_or_default()),
+            );
             if let Some(at) = t.expires_at {
                 put = put.item("expires_at", n(at.timestamp()));
             }

@@ -224,7 +224,10 @@ mod tests {
     fn whole_files() {
         let d = b"hello";
         assert_eq!(verify_whole(d, 5, sha256_of(d)), Ok(()));
-        assert_eq!(verify_whole(d, 6, sha256_of(d)), Err(Mismatch::Size { expected: 6 }));
+        assert_eq!(
+            verify_whole(d, 6, sha256_of(d)),
+            Err(Mismatch::Size { expected: 6 })
+        );
         assert_eq!(verify_whole(d, 5, sha256_of(b"x")), Err(Mismatch::Digest));
     }
 }

@@ -40,7 +40,11 @@ pub fn describe(
 
 fn uploader(data: &DocumentReceived) -> String {
     let name = one_line(&data.uploaded_by.name);
-    let name = if name.is_empty() { "someone".into() } else { name };
+    let name = if name.is_empty() {
+        "someone".into()
+    } else {
+        name
+    };
     match data.uploaded_by.kind {
         UploaderKind::Client => format!("{name} (client)"),
         UploaderKind::Staff => format!("{name} (staff)"),
@@ -87,18 +91,28 @@ mod tests {
             "Sent by text message by Jane Doe (client) on Tue Nov 24, 2026 at 5:03 PM EST. Filed by Hona · ref evt_d1"
         );
         assert_eq!(
-            text(&event("portal", serde_json::json!({})), chrono_tz::America::Los_Angeles),
+            text(
+                &event("portal", serde_json::json!({})),
+                chrono_tz::America::Los_Angeles
+            ),
             "Uploaded to the client portal by Jane Doe (client) on Tue Nov 24, 2026 at 2:03 PM PST. Filed by Hona · ref evt_d1"
         );
         let form = event(
             "form",
             serde_json::json!({"form": {"form_id": "frm_9", "question_id": "q_2"}}),
         );
-        assert!(text(&form, ny).starts_with("File answer to form frm_9 (question q_2) from Jane Doe (client) on"));
+        assert!(
+            text(&form, ny)
+                .starts_with("File answer to form frm_9 (question q_2) from Jane Doe (client) on")
+        );
         let esig = event(
             "esignature",
             serde_json::json!({"esignature_request_id": "esr_4", "uploaded_by": {"kind": "staff", "name": "Sam Lee"}}),
         );
-        assert!(text(&esig, ny).starts_with("Completed copy of e-signature request esr_4, from Sam Lee (staff) on"));
+        assert!(
+            text(&esig, ny).starts_with(
+                "Completed copy of e-signature request esr_4, from Sam Lee (staff) on"
+            )
+        );
     }
 }

@@ -92,7 +92,12 @@ fn split_extension(name: &str) -> (&str, Option<&str>) {
 
 /// Windows reserves these device names whatever follows the first dot.
 fn guard_reserved(stem: &str) -> String {
-    let base = stem.split('.').next().unwrap_or("").trim_end().to_ascii_uppercase();
+    let base = stem
+        .split('.')
+        .next()
+        .unwrap_or("")
+        .trim_end()
+        .to_ascii_uppercase();
     let reserved = matches!(base.as_str(), "CON" | "PRN" | "AUX" | "NUL")
         || ((base.starts_with("COM") || base.starts_with("LPT"))
             && base.len() == 4
@@ -126,7 +131,10 @@ mod tests {
             ("driver-license.jpg", "driver-license.jpg"),
             ("Scan 2026-11-24.PDF", "Scan 2026-11-24.PDF"),
             ("../../etc/passwd", "_.._etc_passwd"),
-            ("..\\..\\windows\\system32\\cmd.exe", "_.._windows_system32_cmd.exe"),
+            (
+                "..\\..\\windows\\system32\\cmd.exe",
+                "_.._windows_system32_cmd.exe",
+            ),
             ("a/b\\c:d*e?f\"g<h>i|j.png", "a_b_c_d_e_f_g_h_i_j.png"),
             ("line\nbreak\ttab\u{0}nul.txt", "line_break_tab_nul.txt"),
             ("invoice\u{202E}fdp.exe", "invoice_fdp.exe"),

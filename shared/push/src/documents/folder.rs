@@ -68,7 +68,11 @@ mod tests {
             ("Tab\there", "Tab_here/Text messages"),
         ];
         for (typed, want) in cases {
-            assert_eq!(folder_path(Some(typed), Source::Sms), *want, "for {typed:?}");
+            assert_eq!(
+                folder_path(Some(typed), Source::Sms),
+                *want,
+                "for {typed:?}"
+            );
         }
     }
 

@@ -140,8 +140,8 @@ mod tests {
         for source in ["sms", "portal", "form", "esignature"] {
             let mut d = good();
             d["source"] = source.into();
-            let e = parse_event::<DocumentReceived>(&body(d), &[EventType::DocumentReceived])
-                .unwrap();
+            let e =
+                parse_event::<DocumentReceived>(&body(d), &[EventType::DocumentReceived]).unwrap();
             assert_eq!(e.data.source.as_str(), source);
             assert_eq!(e.data.sha256.to_hex(), "ab".repeat(32));
         }
@@ -151,18 +151,18 @@ mod tests {
     fn a_bad_digest_or_size_is_bad_input_naming_the_field() {
         let mut d = good();
         d["sha256"] = "abc".into();
-        let err = parse_event::<DocumentReceived>(&body(d), &[EventType::DocumentReceived])
-            .unwrap_err();
+        let err =
+            parse_event::<DocumentReceived>(&body(d), &[EventType::DocumentReceived]).unwrap_err();
         assert_eq!(err.detail, "invalid value at `data.sha256`");
         let mut d = good();
         d["size_bytes"] = (-1).into();
-        let err = parse_event::<DocumentReceived>(&body(d), &[EventType::DocumentReceived])
-            .unwrap_err();
+        let err =
+            parse_event::<DocumentReceived>(&body(d), &[EventType::DocumentReceived]).unwrap_err();
         assert_eq!(err.detail, "invalid value at `data.size_bytes`");
         let mut d = good();
         d["source"] = "fax".into();
-        let err = parse_event::<DocumentReceived>(&body(d), &[EventType::DocumentReceived])
-            .unwrap_err();
+        let err =
+            parse_event::<DocumentReceived>(&body(d), &[EventType::DocumentReceived]).unwrap_err();
         assert_eq!(err.detail, "invalid value at `data.source`");
     }
 
@@ -170,8 +170,7 @@ mod tests {
     fn an_unknown_uploader_kind_still_parses() {
         let mut d = good();
         d["uploaded_by"]["kind"] = "integration".into();
-        let e =
-            parse_event::<DocumentReceived>(&body(d), &[EventType::DocumentReceived]).unwrap();
+        let e = parse_event::<DocumentReceived>(&body(d), &[EventType::DocumentReceived]).unwrap();
         assert_eq!(e.data.uploaded_by.kind, UploaderKind::Other);
     }
 }

@@ -23,8 +23,8 @@ use crate::ids::{CaseId, EventId};
 use crate::outcome::{Landed, MyCaseRef, PushType, Pushed};
 use crate::pipeline::{Push, PushContext};
 use crate::ports::{
-    ByteStream, CaseDocuments, Connect, DocumentSource, UploadFailure, UploadRecord,
-    UploadRecords, UploadSlot,
+    ByteStream, CaseDocuments, Connect, DocumentSource, UploadFailure, UploadRecord, UploadRecords,
+    UploadSlot,
 };
 use async_trait::async_trait;
 use futures::StreamExt;
@@ -88,7 +88,10 @@ impl Push for Documents {
             return Err(deadline_error());
         }
 
-        let mycase = self.mycase.connect(ctx.integration, ctx.deadline.at).await?;
+        let mycase = self
+            .mycase
+            .connect(ctx.integration, ctx.deadline.at)
+            .await?;
         let object = self.source.open(&data.location).await?;
         if object.length != size {
             return Err(mismatch_error(Mismatch::Size { expected: size }));
@@ -104,7 +107,9 @@ impl Push for Documents {
             (Box::pin(verified) as ByteStream, Some(verdict))
         };
 
-        let slot = self.slot_for(ctx, event, case, mycase.as_ref(), needed).await?;
+        let slot = self
+            .slot_for(ctx, event, case, mycase.as_ref(), needed)
+            .await?;
         let put_until = ctx
             .deadline
             .at
@@ -290,6 +295,8 @@ fn deadline_error() -> PushError {
 fn mismatch_error(m: Mismatch) -> PushError {
     PushError::permanent(
         "checksum_mismatch",
-        format!("The file in S3 is not the one the event describes: {m}. MyCase did not accept the bytes."),
+        format!(
+            "The file in S3 is not the one the event describes: {m}. MyCase did not accept the bytes."
+        ),
     )
 }

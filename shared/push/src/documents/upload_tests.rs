@@ -2,12 +2,12 @@
 
 use super::Documents;
 use super::checksum::sha256_of;
+use crate::PushError;
 use crate::fakes::*;
 use crate::ids::{IntegrationId, OrgId, StaffId};
 use crate::integration::{Integration, LogTarget};
 use crate::outcome::Outcome;
 use crate::pipeline::{Deadline, Disposition, Pipeline, RecordResult, Stores};
-use crate::PushError;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -70,13 +70,22 @@ impl World {
     /// Puts `bytes` in S3 and returns a matching event.
     fn file(&self, id: &str, source: &str, name: &str, bytes: Vec<u8>) -> String {
         let key = format!("uploads/{id}");
-        let event = event(id, source, name, &key, bytes.len() as u64, &sha256_of(&bytes).to_hex());
+        let event = event(
+            id,
+            source,
+            name,
+            &key,
+            bytes.len() as u64,
+            &sha256_of(&bytes).to_hex(),
+        );
         self.s3.put("hona-docs", &key, bytes);
         event
     }
 
     async fn run(&self, body: &str) -> RecordResult {
-        self.pipeline.process(body, None, Deadline::in_(Duration::from_secs(60))).await
+        self.pipeline
+            .process(body, None, Deadline::in_(Duration::from_secs(60)))
+            .await
     }
 
     fn documents(&self) -> Vec<FakeDocument> {
@@ -85,7 +94,9 @@ impl World {
 
     fn failure(&self, event: &str) -> Option<(String, bool)> {
         match self.ledger.outcome("int_a", event)? {
-            Outcome::Failed { kind, permanent, .. } => Some((kind, permanent)),
+            Outcome::Failed {
+                kind, permanent, ..
+            } => Some((kind, permanent)),
             _ => None,
         }
     }
@@ -105,7 +116,9 @@ fn event(id: &str, source: &str, name: &str, key: &str, size: u64, sha: &str) ->
 }
 
 fn bytes(n: usize, seed: u8) -> Vec<u8> {
-    (0..n).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()
+    (0..n)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .collect()
 }
 
 const MB: usize = 1024 * 1024;
@@ -150,7 +163,10 @@ async fn a_redelivered_event_makes_no_second_document() {
     let w = World::new();
     let body = w.file("evt_3", "form", "answer.png", bytes(2048, 3));
     assert_eq!(w.run(&body).await, RecordResult::Done(Disposition::Landed));
-    assert_eq!(w.run(&body).await, RecordResult::Done(Disposition::AlreadyLanded));
+    assert_eq!(
+        w.run(&body).await,
+        RecordResult::Done(Disposition::AlreadyLanded)
+    );
     assert_eq!(w.documents().len(), 1);
     assert_eq!(*w.mycase.puts.lock().unwrap(), 1);
 }
@@ -166,11 +182,18 @@ async fn a_cut_put_is_retried_into_the_same_document_with_its_stored_url() {
             .lock()
             .unwrap()
             .push_back(PutFault::CutAfter(size / 2));
-        assert_eq!(w.run(&body).await, RecordResult::Retry("upload_failed".into()));
+        assert_eq!(
+            w.run(&body).await,
+            RecordResult::Retry("upload_failed".into())
+        );
         assert_eq!(w.failure("evt_4"), Some(("upload_failed".into(), false)));
         let docs = w.documents();
         assert_eq!(docs.len(), 1);
-        assert_eq!(w.mycase.bytes_of(docs[0].id), None, "not landed after a cut PUT");
+        assert_eq!(
+            w.mycase.bytes_of(docs[0].id),
+            None,
+            "not landed after a cut PUT"
+        );
 
         assert_eq!(w.run(&body).await, RecordResult::Done(Disposition::Landed));
         let docs = w.documents();
@@ -190,9 +213,17 @@ async fn an_expired_or_refused_url_is_replaced_by_a_new_version_of_the_same_docu
         .lock()
         .unwrap()
         .push_back(PutFault::Refuse(403, "AccessDenied"));
-    assert_eq!(w.run(&body).await, RecordResult::Retry("upload_failed".into()));
+    assert_eq!(
+        w.run(&body).await,
+        RecordResult::Retry("upload_failed".into())
+    );
     assert!(
-        w.uploads.0.lock().unwrap().values().all(|r| r.target.is_none()),
+        w.uploads
+            .0
+            .lock()
+            .unwrap()
+            .values()
+            .all(|r| r.target.is_none()),
         "a refused URL is never tried again"
     );
     assert_eq!(w.run(&body).await, RecordResult::Done(Disposition::Landed));
@@ -204,7 +235,11 @@ async fn an_expired_or_refused_url_is_replaced_by_a_new_version_of_the_same_docu
     // A URL that expires before the upload could finish is not used either.
     let w = World::new();
     let body = w.file("evt_6", "sms", "a.jpg", data.clone());
-    w.mycase.put_faults.lock().unwrap().push_back(PutFault::CutAfter(10));
+    w.mycase
+        .put_faults
+        .lock()
+        .unwrap()
+        .push_back(PutFault::CutAfter(10));
     assert!(matches!(w.run(&body).await, RecordResult::Retry(_)));
     for record in w.uploads.0.lock().unwrap().values_mut() {
         record.target.as_mut().unwrap().expires_at =
@@ -250,7 +285,14 @@ async fn wrong_bytes_are_a_permanent_checksum_mismatch_never_a_success() {
     let key = "uploads/evt_9";
     let data = bytes(1000, 8);
     w.s3.put("hona-docs", key, data.clone());
-    let body = event("evt_9", "sms", "x.jpg", key, 999, &sha256_of(&data).to_hex());
+    let body = event(
+        "evt_9",
+        "sms",
+        "x.jpg",
+        key,
+        999,
+        &sha256_of(&data).to_hex(),
+    );
     assert_eq!(
         w.run(&body).await,
         RecordResult::Done(Disposition::DeadLettered("checksum_mismatch".into()))
@@ -272,7 +314,14 @@ async fn permanent_and_transient_failures() {
 
     // Over S3's single-PUT limit: permanent, S3 never read.
     let w = World::new();
-    let body = event("evt_11", "portal", "x.iso", "k", 6 * 1024 * 1024 * 1024, &"00".repeat(32));
+    let body = event(
+        "evt_11",
+        "portal",
+        "x.iso",
+        "k",
+        6 * 1024 * 1024 * 1024,
+        &"00".repeat(32),
+    );
     assert_eq!(
         w.run(&body).await,
         RecordResult::Done(Disposition::DeadLettered("too_large".into()))
@@ -293,7 +342,10 @@ async fn permanent_and_transient_failures() {
     let w = World::new();
     let body = w.file("evt_13", "form", "x.jpg", bytes(10, 10));
     *w.s3.fail.lock().unwrap() = Some(PushError::transient("s3_unavailable", "S3 is down"));
-    assert_eq!(w.run(&body).await, RecordResult::Retry("s3_unavailable".into()));
+    assert_eq!(
+        w.run(&body).await,
+        RecordResult::Retry("s3_unavailable".into())
+    );
     *w.s3.fail.lock().unwrap() = None;
     assert_eq!(w.run(&body).await, RecordResult::Done(Disposition::Landed));
 }
@@ -320,7 +372,11 @@ async fn a_put_still_running_at_the_deadline_is_stopped_and_retried_into_the_sam
     let w = World::new();
     let data = bytes(5000, 12);
     let body = w.file("evt_15", "sms", "a.jpg", data.clone());
-    w.mycase.put_faults.lock().unwrap().push_back(PutFault::Hang);
+    w.mycase
+        .put_faults
+        .lock()
+        .unwrap()
+        .push_back(PutFault::Hang);
     let result = w
         .pipeline
         .process(&body, None, Deadline::in_(Duration::from_secs(10)))
