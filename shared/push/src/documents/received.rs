@@ -173,4 +173,25 @@ mod tests {
         let e = parse_event::<DocumentReceived>(&body(d), &[EventType::DocumentReceived]).unwrap();
         assert_eq!(e.data.uploaded_by.kind, UploaderKind::Other);
     }
+
+    #[test]
+    fn the_committed_fixtures_parse() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../events/");
+        let one = std::fs::read_to_string(format!("{dir}document.received.json")).unwrap();
+        parse_event::<DocumentReceived>(&one, &[EventType::DocumentReceived]).unwrap();
+        let sqs: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(format!("{dir}log-documents.json")).unwrap(),
+        )
+        .unwrap();
+        let records = sqs["Records"].as_array().unwrap();
+        assert_eq!(records.len(), 2);
+        for r in records {
+            let e = parse_event::<DocumentReceived>(
+                r["body"].as_str().unwrap(),
+                &[EventType::DocumentReceived],
+            )
+            .unwrap();
+            assert!(e.data.size_bytes > 0);
+        }
+    }
 }
