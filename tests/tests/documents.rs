@@ -411,7 +411,7 @@ async fn a_put_cut_mid_body_is_retried_into_the_same_document() -> anyhow::Resul
 }
 
 #[tokio::test]
-async fn a_missing_object_or_a_foreign_bucket_is_dead_lettered_with_its_reason()
+async fn a_missing_object_a_foreign_bucket_or_wrong_bytes_are_dead_lettered_with_their_reason()
 -> anyhow::Result<()> {
     let stack = LocalStack::start_with(options(3)).await?;
     let seeded = seed_firm(&stack, &FIRM).await?;
@@ -442,7 +442,21 @@ async fn a_missing_object_or_a_foreign_bucket_is_dead_lettered_with_its_reason()
         at,
         &file("someone-elses-bucket", "x.jpg"),
     );
-    send(&stack, &[missing, foreign]).await?;
+    // A streamed file (over 5 MiB) whose bytes are not the ones the event describes.
+    let mut wrong = file_event(
+        &stack,
+        &seeded,
+        0,
+        "evt_doc_wrong",
+        "portal",
+        "scan.pdf",
+        "application/pdf",
+        file_bytes(6 * MB, 5),
+        json!({}),
+    )
+    .await?;
+    wrong["data"]["sha256"] = sha256_hex(b"a different file").into();
+    send(&stack, &[missing, foreign, wrong]).await?;
     let (stats, _) = run(&stack, Duration::from_secs(60)).await?;
     assert_eq!(
         stats.failures_reported, 0,

@@ -187,3 +187,27 @@ pub fn presigned_expiry(put_url: &str, now: DateTime<Utc>) -> Option<DateTime<Ut
     }
     Some(signed_at.unwrap_or(now) + chrono::Duration::seconds(expires?))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presigned_urls_say_when_they_expire() {
+        let now = DateTime::parse_from_rfc3339("2026-11-24T22:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let sigv4 = "https://bucket.s3.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=20261124T213000Z&X-Amz-Expires=3600&X-Amz-Signature=abc";
+        assert_eq!(
+            presigned_expiry(sigv4, now).unwrap().to_rfc3339(),
+            "2026-11-24T22:30:00+00:00"
+        );
+        let no_date = "http://127.0.0.1:9/_s3/put/t?X-Amz-Expires=600&X-Amz-Signature=abc";
+        assert_eq!(
+            presigned_expiry(no_date, now).unwrap().to_rfc3339(),
+            "2026-11-24T22:10:00+00:00"
+        );
+        assert_eq!(presigned_expiry("https://s3.example/k?sig=1", now), None);
+        assert_eq!(presigned_expiry("not a url", now), None);
+    }
+}

@@ -3,8 +3,11 @@
 //! same file in the same run.
 //!
 //! ```text
-//! bench-documents [--sizes 10M,100M,1G]
+//! bench-documents [--sizes 10M,100M,1G] [--runs N]
 //! ```
+//!
+//! Each size is measured `--runs` times (default 3), the two paths alternating; the table
+//! gives each path's median time and the upload path's highest peak RSS.
 //!
 //! For each size: a file of that many bytes is written to disk and `curl -T` into moto's
 //! S3 (path-style; moto ignores signatures). Then:
@@ -32,7 +35,10 @@ use serde_json::{Value, json};
 use sha2::Digest;
 use std::io::Write;
 
-const USAGE: &str = "usage: bench-documents [--sizes 10M,100M,1G]   (sizes: bytes, or K/M/G = KiB/MiB/GiB)";
+const USAGE: &str = "usage: bench-documents [--sizes 10M,100M,1G] [--runs N]   (sizes: bytes, or K/M/G = KiB/MiB/GiB; runs per size, default 3)";
+/// moto answers anonymous requests to an owned bucket with 403, but does not check
+/// signatures: any SigV4-shaped header for its test account will do.
+const MOTO_AUTH: &str = "Authorization: AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0";
 const RESULT_PREFIX: &str = "BENCH_DOCUMENTS_RESULT ";
 const TARGET_RSS_MIB: f64 = 64.0;
 const TARGET_RATIO: f64 = 0.8;
@@ -52,18 +58,22 @@ fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    match args.first().map(String::as_str) {
-        Some("--child") => {
-            let event = args.get(1).context(USAGE)?;
-            runtime.block_on(child(Path::new(event)))
-        }
-        Some("--sizes") => {
-            let sizes = parse_sizes(args.get(1).context(USAGE)?)?;
-            runtime.block_on(orchestrate(&sizes))
-        }
-        None => runtime.block_on(orchestrate(&[10 << 20, 100 << 20, 1 << 30])),
-        Some(_) => bail!("{USAGE}"),
+    if args.first().map(String::as_str) == Some("--child") {
+        let event = args.get(1).context(USAGE)?;
+        return runtime.block_on(child(Path::new(event)));
     }
+    let mut sizes = vec![10 << 20, 100 << 20, 1 << 30];
+    let mut runs = 3usize;
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let value = it.next().context(USAGE)?;
+        match flag.as_str() {
+            "--sizes" => sizes = parse_sizes(value)?,
+            "--runs" => runs = value.parse::<usize>().context(USAGE)?.max(1),
+            _ => bail!("{USAGE}"),
+        }
+    }
+    runtime.block_on(orchestrate(&sizes, runs))
 }
 
 fn parse_sizes(list: &str) -> anyhow::Result<Vec<u64>> {
@@ -76,7 +86,10 @@ fn parse_sizes(list: &str) -> anyhow::Result<Vec<u64>> {
                 Some('G' | 'g') => (&s[..s.len() - 1], 30),
                 _ => (s, 0),
             };
-            Ok(digits.parse::<u64>().with_context(|| format!("size {s:?}"))? << shift)
+            Ok(digits
+                .parse::<u64>()
+                .with_context(|| format!("size {s:?}"))?
+                << shift)
         })
         .collect()
 }
@@ -120,7 +133,7 @@ struct Row {
     curl_s: f64,
 }
 
-async fn orchestrate(sizes: &[u64]) -> anyhow::Result<()> {
+async fn orchestrate(sizes: &[u64], runs: usize) -> anyhow::Result<()> {
     let work = hona_e2e::target_dir().join("tmp/bench-documents");
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work)?;
@@ -140,7 +153,11 @@ async fn orchestrate(sizes: &[u64]) -> anyhow::Result<()> {
     let case = seeded.firm.cases[0].clone();
     let http = reqwest::Client::new();
     let exe = std::env::current_exe()?;
-    println!("bench-documents: moto {} · sandbox {}", stack.endpoint_url(), stack.mycase_url());
+    println!(
+        "bench-documents: moto {} · sandbox {}",
+        stack.endpoint_url(),
+        stack.mycase_url()
+    );
 
     let mut rows = Vec::new();
     for (i, &size) in sizes.iter().enumerate() {
@@ -148,93 +165,109 @@ async fn orchestrate(sizes: &[u64]) -> anyhow::Result<()> {
         let sha = write_file(&file, size, i as u64 + 1)?;
         let key = format!("bench/{size}");
         let object_url = format!("{}/{}/{key}", stack.endpoint_url(), stack.documents_bucket);
-        curl(&["-sSf", "-o", "/dev/null", "-T", path_str(&file)?, &object_url]).await?;
+        curl(&[
+            "-sSf",
+            "-o",
+            "/dev/null",
+            "-H",
+            MOTO_AUTH,
+            "-T",
+            path_str(&file)?,
+            &object_url,
+        ])
+        .await?;
 
-        // The upload path, in its own process.
-        let event_id = format!("evt_bench_doc_{i}");
-        let at = chrono::DateTime::parse_from_rfc3339("2026-11-24T14:03:22-08:00")?;
-        let event = document(
-            &seeded.firm,
-            &case,
-            &event_id,
-            at,
-            &DocumentFile {
-                source: "portal",
-                file_name: "bench.bin",
-                content_type: "application/octet-stream",
-                bucket: &stack.documents_bucket,
-                key: &key,
-                size_bytes: size,
-                sha256: sha.clone(),
-                extra: json!({}),
-            },
-        );
-        let event_file = work.join(format!("{event_id}.json"));
-        std::fs::write(&event_file, event.to_string())?;
-        let out = tokio::process::Command::new(&exe)
-            .arg("--child")
-            .arg(&event_file)
-            .env_clear()
-            .envs(stack.function_env("log-documents"))
-            .stderr(Stdio::inherit())
-            .output()
-            .await?;
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let figures: Value = stdout
-            .lines()
-            .find_map(|l| l.strip_prefix(RESULT_PREFIX))
-            .map(serde_json::from_str)
-            .transpose()?
-            .with_context(|| format!("child printed no result: {stdout}"))?;
-        anyhow::ensure!(
-            figures["result"].as_str().unwrap_or_default().contains("Landed"),
-            "the upload path did not land the file: {figures}"
-        );
-        let state = firm_state(&stack, &seeded.firm_uuid).await?;
-        check_landed(&state, &format!("ref {event_id}"), size, &sha)?;
+        let (mut path_times, mut curl_times, mut rss_kib) = (Vec::new(), Vec::new(), 0f64);
+        for run in 0..runs {
+            // The upload path, in its own process.
+            let event_id = format!("evt_bench_doc_{i}_{run}");
+            let at = chrono::DateTime::parse_from_rfc3339("2026-11-24T14:03:22-08:00")?;
+            let event = document(
+                &seeded.firm,
+                &case,
+                &event_id,
+                at,
+                &DocumentFile {
+                    source: "portal",
+                    file_name: "bench.bin",
+                    content_type: "application/octet-stream",
+                    bucket: &stack.documents_bucket,
+                    key: &key,
+                    size_bytes: size,
+                    sha256: sha.clone(),
+                    extra: json!({}),
+                },
+            );
+            let event_file = work.join(format!("{event_id}.json"));
+            std::fs::write(&event_file, event.to_string())?;
+            let out = tokio::process::Command::new(&exe)
+                .arg("--child")
+                .arg(&event_file)
+                .env_clear()
+                .envs(stack.function_env("log-documents"))
+                .stderr(Stdio::inherit())
+                .output()
+                .await?;
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            let figures: Value = stdout
+                .lines()
+                .find_map(|l| l.strip_prefix(RESULT_PREFIX))
+                .map(serde_json::from_str)
+                .transpose()?
+                .with_context(|| format!("child printed no result: {stdout}"))?;
+            anyhow::ensure!(
+                figures["result"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("Landed"),
+                "the upload path did not land the file: {figures}"
+            );
+            let state = firm_state(&stack, &seeded.firm_uuid).await?;
+            check_landed(&state, &format!("ref {event_id}"), size, &sha)?;
 
-        // The plain copy: curl GET to disk, then curl PUT to a fresh put_url.
-        let copy = work.join(format!("copy-{size}"));
-        let started = Instant::now();
-        curl(&["-sSf", "-o", path_str(&copy)?, &object_url]).await?;
-        let created: Value = http
-            .post(format!("{}/v1/cases/{}/documents", stack.mycase_url(), case.case_id))
-            .bearer_auth(&seeded.initial_access_token)
-            .json(&json!({"path": "Bench/curl copy", "filename": "curl.bin", "description": format!("curl copy {size}")}))
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?;
-        let put_url = created["put_url"].as_str().context("put_url")?;
-        let mut args: Vec<String> = vec!["-sSf".into(), "-o".into(), "/dev/null".into()];
-        for (k, v) in created["put_headers"].as_object().context("put_headers")? {
-            args.push("-H".into());
-            args.push(format!("{k}: {}", v.as_str().unwrap_or_default()));
+            // The plain copy: curl GET to disk, then curl PUT to a fresh put_url.
+            let copy = work.join(format!("copy-{size}-{run}"));
+            let started = Instant::now();
+            curl(&["-sSf", "-H", MOTO_AUTH, "-o", path_str(&copy)?, &object_url]).await?;
+            let created: Value = http
+                .post(format!("{}/v1/cases/{}/documents", stack.mycase_url(), case.case_id))
+                .bearer_auth(&seeded.initial_access_token)
+                .json(&json!({"path": "Bench/curl copy", "filename": "curl.bin", "description": format!("curl copy {size} run {run}")}))
+                .send()
+                .await?
+                .error_for_status()?
+                .json()
+                .await?;
+            let put_url = created["put_url"].as_str().context("put_url")?;
+            let mut args: Vec<String> = vec!["-sSf".into(), "-o".into(), "/dev/null".into()];
+            for (k, v) in created["put_headers"].as_object().context("put_headers")? {
+                args.push("-H".into());
+                args.push(format!("{k}: {}", v.as_str().unwrap_or_default()));
+            }
+            args.extend([
+                "-H".into(),
+                "Content-Type: application/octet-stream".into(),
+                "-T".into(),
+                path_str(&copy)?.into(),
+                put_url.into(),
+            ]);
+            curl(&args.iter().map(String::as_str).collect::<Vec<_>>()).await?;
+            curl_times.push(started.elapsed().as_secs_f64());
+            let state = firm_state(&stack, &seeded.firm_uuid).await?;
+            check_landed(&state, &format!("curl copy {size} run {run}"), size, &sha)?;
+            path_times.push(figures["elapsed_s"].as_f64().unwrap_or(f64::NAN));
+            rss_kib = rss_kib.max(figures["vmhwm_kib"].as_f64().unwrap_or(0.0));
+            let _ = std::fs::remove_file(&copy);
         }
-        args.extend([
-            "-H".into(),
-            "Content-Type: application/octet-stream".into(),
-            "-T".into(),
-            path_str(&copy)?.into(),
-            put_url.into(),
-        ]);
-        curl(&args.iter().map(String::as_str).collect::<Vec<_>>()).await?;
-        let curl_s = started.elapsed().as_secs_f64();
-        let state = firm_state(&stack, &seeded.firm_uuid).await?;
-        check_landed(&state, &format!("curl copy {size}"), size, &sha)?;
-
         let row = Row {
             size,
-            path_rss_mib: figures["vmhwm_kib"].as_f64().unwrap_or(0.0) / 1024.0,
-            path_s: figures["elapsed_s"].as_f64().unwrap_or(f64::NAN),
-            curl_s,
+            path_rss_mib: rss_kib / 1024.0,
+            path_s: median(&mut path_times),
+            curl_s: median(&mut curl_times),
         };
         print_row(&row);
         rows.push(row);
-        for f in [&file, &copy] {
-            let _ = std::fs::remove_file(f);
-        }
+        let _ = std::fs::remove_file(&file);
         // moto keeps every object; drop it so the next size does not sit on top of it.
         let _ = stack
             .aws
@@ -292,8 +325,11 @@ fn check_landed(state: &Value, marker: &str, size: u64, sha: &str) -> anyhow::Re
     let doc = state["documents"]
         .as_array()
         .and_then(|ds| {
-            ds.iter()
-                .find(|d| d["description"].as_str().is_some_and(|t| t.contains(marker)))
+            ds.iter().find(|d| {
+                d["description"]
+                    .as_str()
+                    .is_some_and(|t| t.contains(marker))
+            })
         })
         .with_context(|| format!("no document for {marker}"))?;
     let uploaded = doc["versions"]
@@ -305,6 +341,11 @@ fn check_landed(state: &Value, marker: &str, size: u64, sha: &str) -> anyhow::Re
         "{marker}: wrong bytes landed ({uploaded})"
     );
     Ok(())
+}
+
+fn median(xs: &mut [f64]) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
 }
 
 fn mib_s(size: u64, secs: f64) -> f64 {
@@ -325,7 +366,9 @@ fn print_row(r: &Row) {
 
 fn print_table(rows: &[Row]) {
     println!();
-    println!("| file | upload path peak RSS | upload path | curl download-then-upload | ratio |");
+    println!(
+        "| file | upload path peak RSS | upload path (median) | curl download-then-upload (median) | ratio |"
+    );
     println!("|---:|---:|---:|---:|---:|");
     for r in rows {
         println!(
@@ -350,12 +393,19 @@ fn print_table(rows: &[Row]) {
         "peak RSS {:.1}–{:.1} MiB (target ≤ {TARGET_RSS_MIB} MiB, flat): {}",
         min_rss,
         max_rss,
-        if max_rss <= TARGET_RSS_MIB { "met" } else { "NOT met" }
+        if max_rss <= TARGET_RSS_MIB {
+            "met"
+        } else {
+            "NOT met"
+        }
     );
     println!(
         "throughput vs plain copy, lowest {:.2} (target ≥ {TARGET_RATIO}): {}",
         min_ratio,
-        if min_ratio >= TARGET_RATIO { "met" } else { "NOT met" }
+        if min_ratio >= TARGET_RATIO {
+            "met"
+        } else {
+            "NOT met"
+        }
     );
 }
-
