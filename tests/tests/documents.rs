@@ -480,12 +480,25 @@ async fn a_missing_object_a_foreign_bucket_or_wrong_bytes_are_dead_lettered_with
         vec![
             ("evt_doc_foreign".into(), "bucket_not_allowed".into()),
             ("evt_doc_missing".into(), "object_missing".into()),
+            ("evt_doc_wrong".into(), "checksum_mismatch".into()),
         ]
     );
+    // The wrong bytes were never accepted: the one document (made before streaming) has
+    // no uploaded version; nothing was made for the missing object or the foreign bucket.
     let state = firm_state(&stack, &seeded.firm_uuid).await?;
+    let docs = state["documents"].as_array().unwrap();
+    assert_eq!(docs.len(), 1, "only the streamed file's document: {docs:?}");
     assert!(
-        state["documents"].as_array().unwrap().is_empty(),
-        "nothing was created"
+        docs[0]["versions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|v| v["uploaded"] == false),
+        "a checksum mismatch never lands: {docs:?}"
+    );
+    assert_eq!(
+        ledger(&stack).await?["evt_doc_wrong"]["failure_kind"],
+        "checksum_mismatch"
     );
     let ledger = ledger(&stack).await?;
     assert_eq!(ledger["evt_doc_missing"]["outcome"], "failed");
