@@ -97,8 +97,8 @@ pub fn person(name: &str, phone: Option<&str>, email: Option<&str>) -> String {
     }
 }
 
-/// Header values stay on one line whatever the sender typed.
-fn one_line(value: &str) -> String {
+/// Header values stay on one line whatever the sender typed (at most 200 characters).
+pub(crate) fn one_line(value: &str) -> String {
     value
         .split_whitespace()
         .collect::<Vec<_>>()

@@ -2,7 +2,7 @@
 //! when (in the firm's own zone), and the event it came from.
 
 use super::received::{DocumentReceived, Source, UploaderKind};
-use crate::communications::entry::local_time;
+use crate::communications::entry::{local_time, one_line};
 use crate::ids::EventId;
 use chrono::{DateTime, FixedOffset};
 
@@ -50,10 +50,6 @@ fn uploader(data: &DocumentReceived) -> String {
         UploaderKind::Staff => format!("{name} (staff)"),
         UploaderKind::Other => name,
     }
-}
-
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]
