@@ -94,5 +94,7 @@ pub(crate) async fn wait_for_port(port: u16, timeout: std::time::Duration) -> bo
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+pub mod demo;
 pub mod hona;
+pub mod mapping_api;
 pub mod scenario;

@@ -3,8 +3,9 @@
 //! local AWS, events on the queues, and each case's Communications thread.
 
 use crate::LocalStack;
-use crate::hona::{Case, Firm, HonaEvent, Queue};
+use crate::hona::{Case, DocumentFile, Firm, HonaEvent, Queue, document, sha256_hex};
 use anyhow::Context;
+use chrono::DateTime;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -256,7 +257,194 @@ pub fn threads_by_case(state: &Value) -> BTreeMap<i64, Vec<LandedThread>> {
     by_case
 }
 
+/// The documents in the sandbox, by the event id their description names.
+pub fn documents_by_event(state: &Value) -> BTreeMap<String, Vec<Value>> {
+    let mut out: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for d in state["documents"].as_array().cloned().unwrap_or_default() {
+        let event = d["description"]
+            .as_str()
+            .and_then(|t| t.rsplit("ref ").next())
+            .unwrap_or_default()
+            .to_owned();
+        out.entry(event).or_default().push(d);
+    }
+    out
+}
+
 /// The Hona event id an entry names (`… · ref evt_…`).
 pub fn entry_ref(body: &str) -> Option<&str> {
     body.rsplit_once("· ref ").map(|(_, id)| id.trim())
+}
+
+// ---- The firm's own set-up in MyCase (custom fields), as its admin does it ----
+
+/// Calls the sandbox's MyCase API as the firm (fields are set up by the firm's admin).
+pub async fn mycase(
+    stack: &LocalStack,
+    seeded: &SeededFirm,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> anyhow::Result<Value> {
+    let url = format!("{}/v1/{path}", stack.mycase_url());
+    let mut request = reqwest::Client::new()
+        .request(method, &url)
+        .bearer_auth(&seeded.initial_access_token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await?;
+    let status = response.status();
+    let text = response.text().await?;
+    anyhow::ensure!(status.is_success(), "{url} answered {status}: {text}");
+    Ok(if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text)?
+    })
+}
+
+pub async fn create_field(
+    stack: &LocalStack,
+    seeded: &SeededFirm,
+    name: &str,
+    parent: &str,
+    field_type: &str,
+    options: &[&str],
+) -> anyhow::Result<i64> {
+    let mut body = json!({"name": name, "parent_type": parent, "field_type": field_type});
+    if !options.is_empty() {
+        body["list_options"] = options.iter().map(|o| json!({"option_value": o})).collect();
+    }
+    let created = mycase(
+        stack,
+        seeded,
+        reqwest::Method::POST,
+        "custom_fields",
+        Some(body),
+    )
+    .await?;
+    created["id"]
+        .as_i64()
+        .ok_or_else(|| anyhow::anyhow!("no id: {created}"))
+}
+
+// ---- Hona events for the other push types ----
+
+pub fn form_submitted(
+    id: &str,
+    seeded: &SeededFirm,
+    case_index: usize,
+    form: &str,
+    answers: Value,
+) -> Value {
+    let case = &seeded.firm.cases[case_index];
+    json!({
+        "id": id, "type": "form.submitted", "time": "2026-11-24T14:03:22-08:00",
+        "org_id": seeded.firm.org_id, "integration_id": seeded.firm.integration_id,
+        "project": {"id": case.project_id, "mycase_case_id": case.case_id, "mycase_client_id": case.client_id},
+        "data": {"form_id": form, "form_name": "Intake", "submission_id": format!("sub_{id}"),
+                 "submitted_at": "2026-11-24T14:03:20-08:00", "answers": answers}
+    })
+}
+
+/// Sets (or removes) the integration's `lead_automation`, as the firm's admin would.
+pub async fn set_lead_automation(
+    stack: &LocalStack,
+    spec: &FirmSpec<'_>,
+    mode: Option<&str>,
+) -> anyhow::Result<()> {
+    let table = &stack.tables.integrations;
+    let mut item = stack
+        .aws
+        .get_item_json(table, &json!({"integration_id": spec.integration_id}))
+        .await?
+        .expect("seeded integration");
+    match mode {
+        Some(m) => item["lead_automation"] = m.into(),
+        None => {
+            item.as_object_mut().unwrap().remove("lead_automation");
+        }
+    }
+    stack.aws.put_item_json(table, &item).await
+}
+
+pub struct LeadSpec<'a> {
+    pub lead_id: &'a str,
+    pub source: &'a str,
+    pub first: Option<&'a str>,
+    pub last: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub phone: Option<&'a str>,
+}
+
+pub fn lead_event(event_id: &str, kind: &str, spec: &FirmSpec<'_>, lead: &LeadSpec<'_>) -> Value {
+    let mut data = json!({
+        "lead_id": lead.lead_id, "source": lead.source,
+        "first_name": lead.first, "last_name": lead.last,
+        "email": lead.email, "phone": lead.phone,
+        "summary": "Asked about a consultation this week.",
+        "captured_at": "2026-11-24T10:12:00-08:00",
+    });
+    if kind == "lead.conversion_requested" {
+        data["requested_by"] = json!({"name": "Dana Whitfield", "hona_user_id": "usr_dana"});
+    }
+    json!({
+        "id": event_id, "type": kind, "time": "2026-11-24T10:15:00-08:00",
+        "org_id": spec.org_id, "integration_id": spec.integration_id, "data": data,
+    })
+}
+
+pub fn captured(event_id: &str, spec: &FirmSpec<'_>, lead: &LeadSpec<'_>) -> Value {
+    lead_event(event_id, "lead.captured", spec, lead)
+}
+
+/// The manual fire as EventBridge delivers it: the Hona event in `detail`.
+pub fn manual_fire(event_id: &str, spec: &FirmSpec<'_>, lead: &LeadSpec<'_>) -> Value {
+    json!({
+        "version": "0", "id": format!("eb-{event_id}"),
+        "detail-type": "lead.conversion_requested", "source": "hona.leads",
+        "account": "000000000000", "time": "2026-11-24T18:15:00Z", "region": "us-east-1",
+        "resources": [],
+        "detail": lead_event(event_id, "lead.conversion_requested", spec, lead),
+    })
+}
+
+/// Puts `bytes` in the documents bucket and returns the event (as Hona would send it).
+#[allow(clippy::too_many_arguments)]
+pub async fn file_event(
+    stack: &LocalStack,
+    seeded: &SeededFirm,
+    case: usize,
+    id: &str,
+    source: &str,
+    name: &str,
+    content_type: &str,
+    bytes: Vec<u8>,
+    extra: Value,
+) -> anyhow::Result<Value> {
+    let key = format!("orgs/{}/{id}", seeded.firm.org_id);
+    let sha = sha256_hex(&bytes);
+    let size = bytes.len() as u64;
+    stack
+        .aws
+        .put_object(&stack.documents_bucket, &key, bytes)
+        .await?;
+    let at = DateTime::parse_from_rfc3339("2026-11-24T14:03:22-08:00")?;
+    Ok(document(
+        &seeded.firm,
+        &seeded.firm.cases[case],
+        id,
+        at,
+        &DocumentFile {
+            source,
+            file_name: name,
+            content_type,
+            bucket: &stack.documents_bucket,
+            key: &key,
+            size_bytes: size,
+            sha256: sha,
+            extra,
+        },
+    ))
 }

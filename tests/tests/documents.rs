@@ -4,7 +4,9 @@
 
 use chrono::DateTime;
 use hona_e2e::hona::{DocumentFile, document, file_bytes, sha256_hex};
-use hona_e2e::scenario::{FirmSpec, SeededFirm, firm_state, seed_firm, set_faults};
+use hona_e2e::scenario::{
+    FirmSpec, documents_by_event, file_event, firm_state, seed_firm, set_faults,
+};
 use hona_e2e::{LocalStack, StackOptions, poller::drain_dlq};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -44,45 +46,6 @@ struct Sent {
     filename: String,
 }
 
-/// Puts `bytes` in the documents bucket and returns the event (as Hona would send it).
-#[allow(clippy::too_many_arguments)]
-async fn file_event(
-    stack: &LocalStack,
-    seeded: &SeededFirm,
-    case: usize,
-    id: &str,
-    source: &str,
-    name: &str,
-    content_type: &str,
-    bytes: Vec<u8>,
-    extra: Value,
-) -> anyhow::Result<Value> {
-    let key = format!("orgs/{}/{id}", seeded.firm.org_id);
-    let sha = sha256_hex(&bytes);
-    let size = bytes.len() as u64;
-    stack
-        .aws
-        .put_object(&stack.documents_bucket, &key, bytes)
-        .await?;
-    let at = DateTime::parse_from_rfc3339("2026-11-24T14:03:22-08:00")?;
-    Ok(document(
-        &seeded.firm,
-        &seeded.firm.cases[case],
-        id,
-        at,
-        &DocumentFile {
-            source,
-            file_name: name,
-            content_type,
-            bucket: &stack.documents_bucket,
-            key: &key,
-            size_bytes: size,
-            sha256: sha,
-            extra,
-        },
-    ))
-}
-
 async fn send(stack: &LocalStack, events: &[Value]) -> anyhow::Result<()> {
     for e in events {
         stack.aws.send_event(&stack.documents.url, e).await?;
@@ -115,20 +78,6 @@ fn assert_logs_are_clean(logs: &[String], words: &[&str]) {
             assert!(!line.contains(w), "{w:?} was logged: {line}");
         }
     }
-}
-
-/// The documents in the sandbox, by the event id their description names.
-fn documents_by_event(state: &Value) -> BTreeMap<String, Vec<Value>> {
-    let mut out: BTreeMap<String, Vec<Value>> = BTreeMap::new();
-    for d in state["documents"].as_array().cloned().unwrap_or_default() {
-        let event = d["description"]
-            .as_str()
-            .and_then(|t| t.rsplit("ref ").next())
-            .unwrap_or_default()
-            .to_owned();
-        out.entry(event).or_default().push(d);
-    }
-    out
 }
 
 /// Each sent file is exactly one document, in its case and folder, whose uploaded

@@ -5,7 +5,10 @@
 //! Two stacks only (CI has 2 cores): one walks every cell of the matrix, the other a
 //! realistic intake form over two cases with the append quirk on.
 
-use hona_e2e::scenario::{FirmSpec, SeededFirm, firm_state, seed_firm, set_faults};
+use hona_e2e::mapping_api::{api, save};
+use hona_e2e::scenario::{
+    FirmSpec, SeededFirm, create_field, firm_state, form_submitted, mycase, seed_firm, set_faults,
+};
 use hona_e2e::{Emulator, LocalStack, StackOptions};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -56,125 +59,6 @@ fn firm(integration_id: &'static str, org_id: &'static str) -> FirmSpec<'static>
             ("Tom Becker", "503.555.0177"),
         ],
     }
-}
-
-/// Calls the sandbox's MyCase API as the firm (fields are set up by the firm's admin).
-async fn mycase(
-    stack: &LocalStack,
-    seeded: &SeededFirm,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> anyhow::Result<Value> {
-    let url = format!("{}/v1/{path}", stack.mycase_url());
-    let mut request = reqwest::Client::new()
-        .request(method, &url)
-        .bearer_auth(&seeded.initial_access_token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await?;
-    let status = response.status();
-    let text = response.text().await?;
-    anyhow::ensure!(status.is_success(), "{url} answered {status}: {text}");
-    Ok(if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text)?
-    })
-}
-
-async fn create_field(
-    stack: &LocalStack,
-    seeded: &SeededFirm,
-    name: &str,
-    parent: &str,
-    field_type: &str,
-    options: &[&str],
-) -> anyhow::Result<i64> {
-    let mut body = json!({"name": name, "parent_type": parent, "field_type": field_type});
-    if !options.is_empty() {
-        body["list_options"] = options.iter().map(|o| json!({"option_value": o})).collect();
-    }
-    let created = mycase(
-        stack,
-        seeded,
-        reqwest::Method::POST,
-        "custom_fields",
-        Some(body),
-    )
-    .await?;
-    created["id"]
-        .as_i64()
-        .ok_or_else(|| anyhow::anyhow!("no id: {created}"))
-}
-
-/// One request to the mapping API, as API Gateway (HTTP API, payload v2) delivers it.
-async fn api(
-    emulator: &Emulator,
-    method: &str,
-    path: &str,
-    query: &str,
-    body: Option<Value>,
-) -> anyhow::Result<(u16, Value)> {
-    let mut params = serde_json::Map::new();
-    for (k, v) in query.split('&').filter_map(|kv| kv.split_once('=')) {
-        params.insert(k.to_owned(), json!(v));
-    }
-    let event = json!({
-        "version": "2.0",
-        "routeKey": "$default",
-        "rawPath": path,
-        "rawQueryString": query,
-        "headers": {"content-type": "application/json", "host": "mapping.example"},
-        "queryStringParameters": params,
-        "requestContext": {
-            "accountId": "123456789012", "apiId": "mapping", "domainName": "mapping.example",
-            "domainPrefix": "mapping", "requestId": "req", "routeKey": "$default", "stage": "$default",
-            "time": "25/Nov/2026:10:00:00 +0000", "timeEpoch": 1795600800000i64,
-            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "e2e"}
-        },
-        "body": body.map(|b| b.to_string()),
-        "isBase64Encoded": false
-    });
-    let response = emulator
-        .invoke(&event, Duration::from_secs(30))
-        .await
-        .map_err(|e| anyhow::anyhow!("mapping-api invoke: {e:?}"))?;
-    let status = response["statusCode"].as_u64().unwrap_or_default() as u16;
-    let body = match response["body"].as_str() {
-        Some(text) if !text.is_empty() => serde_json::from_str(text)?,
-        _ => Value::Null,
-    };
-    Ok((status, body))
-}
-
-async fn save(
-    emulator: &Emulator,
-    integration: &str,
-    form: &str,
-    question: &str,
-    body: Value,
-) -> anyhow::Result<(u16, Value)> {
-    let path = format!("/integrations/{integration}/forms/{form}/questions/{question}/mapping");
-    api(emulator, "PUT", &path, "", Some(body)).await
-}
-
-fn form_submitted(
-    id: &str,
-    seeded: &SeededFirm,
-    case_index: usize,
-    form: &str,
-    answers: Value,
-) -> Value {
-    let case = &seeded.firm.cases[case_index];
-    json!({
-        "id": id, "type": "form.submitted", "time": "2026-11-24T14:03:22-08:00",
-        "org_id": seeded.firm.org_id, "integration_id": seeded.firm.integration_id,
-        "project": {"id": case.project_id, "mycase_case_id": case.case_id, "mycase_client_id": case.client_id},
-        "data": {"form_id": form, "form_name": "Intake", "submission_id": format!("sub_{id}"),
-                 "submitted_at": "2026-11-24T14:03:20-08:00", "answers": answers}
-    })
 }
 
 async fn enqueue(stack: &LocalStack, event: &Value) -> anyhow::Result<()> {

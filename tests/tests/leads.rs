@@ -3,7 +3,10 @@
 //! direct EventBridge-shaped invokes (`lead.conversion_requested`, the manual fire),
 //! against the MyCase sandbox. Assertions are on what MyCase holds afterwards.
 
-use hona_e2e::scenario::{FirmSpec, SeededFirm, firm_state, seed_firm};
+use hona_e2e::scenario::{
+    FirmSpec, LeadSpec, SeededFirm, captured, firm_state, manual_fire, seed_firm,
+    set_lead_automation,
+};
 use hona_e2e::{Emulator, LocalStack, StackOptions, poller::drain_dlq};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -65,68 +68,6 @@ const INACTIVE: FirmSpec<'static> = FirmSpec {
     active: false,
     clients: &[("Ken Sato", "(415) 555-0111")],
 };
-
-/// Sets (or removes) the integration's `lead_automation`, as the firm's admin would.
-async fn set_lead_automation(
-    stack: &LocalStack,
-    spec: &FirmSpec<'_>,
-    mode: Option<&str>,
-) -> anyhow::Result<()> {
-    let table = &stack.tables.integrations;
-    let mut item = stack
-        .aws
-        .get_item_json(table, &json!({"integration_id": spec.integration_id}))
-        .await?
-        .expect("seeded integration");
-    match mode {
-        Some(m) => item["lead_automation"] = m.into(),
-        None => {
-            item.as_object_mut().unwrap().remove("lead_automation");
-        }
-    }
-    stack.aws.put_item_json(table, &item).await
-}
-
-struct LeadSpec<'a> {
-    lead_id: &'a str,
-    source: &'a str,
-    first: Option<&'a str>,
-    last: Option<&'a str>,
-    email: Option<&'a str>,
-    phone: Option<&'a str>,
-}
-
-fn lead_event(event_id: &str, kind: &str, spec: &FirmSpec<'_>, lead: &LeadSpec<'_>) -> Value {
-    let mut data = json!({
-        "lead_id": lead.lead_id, "source": lead.source,
-        "first_name": lead.first, "last_name": lead.last,
-        "email": lead.email, "phone": lead.phone,
-        "summary": "Asked about a consultation this week.",
-        "captured_at": "2026-11-24T10:12:00-08:00",
-    });
-    if kind == "lead.conversion_requested" {
-        data["requested_by"] = json!({"name": "Dana Whitfield", "hona_user_id": "usr_dana"});
-    }
-    json!({
-        "id": event_id, "type": kind, "time": "2026-11-24T10:15:00-08:00",
-        "org_id": spec.org_id, "integration_id": spec.integration_id, "data": data,
-    })
-}
-
-fn captured(event_id: &str, spec: &FirmSpec<'_>, lead: &LeadSpec<'_>) -> Value {
-    lead_event(event_id, "lead.captured", spec, lead)
-}
-
-/// The manual fire as EventBridge delivers it: the Hona event in `detail`.
-fn manual_fire(event_id: &str, spec: &FirmSpec<'_>, lead: &LeadSpec<'_>) -> Value {
-    json!({
-        "version": "0", "id": format!("eb-{event_id}"),
-        "detail-type": "lead.conversion_requested", "source": "hona.leads",
-        "account": "000000000000", "time": "2026-11-24T18:15:00Z", "region": "us-east-1",
-        "resources": [],
-        "detail": lead_event(event_id, "lead.conversion_requested", spec, lead),
-    })
-}
 
 async fn enqueue(stack: &LocalStack, events: &[Value]) -> anyhow::Result<()> {
     for e in events {

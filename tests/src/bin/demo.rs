@@ -1,33 +1,29 @@
-//! The main job, locally: a small firm's busy day of Hona events pushed through the
-//! real functions into the MyCase sandbox, and a summary of what landed.
+//! The main job, locally: a small firm's busy day of Hona events pushed through every
+//! function into the MyCase sandbox, and a summary of what landed.
 //!
 //! `scripts/demo.sh [--exit] [--events N] [--print-env]`
 //!   --exit       stop once the summary is printed (default: keep the sandbox up to browse)
-//!   --events N   how many events in the day (default 40)
-//!   --print-env  also print the env block for `cargo lambda watch` against this stack
+//!   --events N   how many texts and notifications in the day (default 40)
+//!   --print-env  also print one env block per function for `cargo lambda watch`
 
 use chrono::DateTime;
-use hona_e2e::hona::{HonaEvent, Queue, busy_day};
-use hona_e2e::scenario::{
-    FirmSpec, enqueue, firm_state, sandbox_stats, seed_firm, threads_by_case,
+use hona_e2e::demo::{
+    FIRM, manual_conversion, queue_documents, queue_intake_forms, queue_leads, summary,
 };
-use hona_e2e::{LocalStack, StackOptions, poller::drain_dlq};
-use std::collections::BTreeMap;
+use hona_e2e::hona::{HonaEvent, Queue, busy_day};
+use hona_e2e::scenario::{enqueue, firm_state, seed_firm};
+use hona_e2e::{LocalStack, StackOptions};
 use std::time::{Duration, Instant};
 
-const FIRM: FirmSpec<'static> = FirmSpec {
-    name: "Alvarez & Chen Injury Law",
-    org_id: "org_alvarez",
-    integration_id: "int_mycase_alvarez",
-    time_zone: "America/Los_Angeles",
-    log_target: "thread",
-    active: true,
-    clients: &[
-        ("Maria Alvarez", "(503) 555-0142"),
-        ("Tom Becker", "503.555.0177"),
-        ("Priya Nair", "+15035550199"),
-    ],
-};
+/// Every queue-fed function the demo drives, each under its own emulator and
+/// event-source mapping. (Add `nightly-sync` here when issue 6 lands; see `demo` module.)
+const FUNCTIONS: [&str; 5] = [
+    "log-messages",
+    "log-notifications",
+    "log-documents",
+    "map-form-fields",
+    "convert-leads",
+];
 
 struct Args {
     exit: bool,
@@ -63,7 +59,7 @@ fn args() -> anyhow::Result<Args> {
     Ok(args)
 }
 
-#[tokio::main]
+#[tokio::main(flavor = "multi_thread", worker_threads = 4)]
 async fn main() -> anyhow::Result<()> {
     let args = args()?;
     let started = Instant::now();
@@ -81,6 +77,10 @@ async fn main() -> anyhow::Result<()> {
     let stack = LocalStack::start_with(options).await?;
     let seeded = seed_firm(&stack, &FIRM).await?;
     let firm = &seeded.firm;
+    let (functions, mapping_api) = tokio::try_join!(
+        futures::future::try_join_all(FUNCTIONS.iter().map(|f| stack.start_function(f))),
+        stack.start_function("mapping-api"),
+    )?;
 
     // A busy day: texts and portal messages both ways, all five notification kinds,
     // and one event that is not JSON (it must reach the dead-letter queue, not vanish).
@@ -97,43 +97,86 @@ async fn main() -> anyhow::Result<()> {
             "garbled",
         )
         .await?;
-    let (n_messages, n_notifications) = (
-        events.iter().filter(|e| e.queue == Queue::Messages).count(),
-        events
-            .iter()
-            .filter(|e| e.queue == Queue::Notifications)
-            .count(),
-    );
+    let count = |q: Queue| events.iter().filter(|e: &&HonaEvent| e.queue == q).count();
     println!(
         "Queued {} events for {} ({} messages, {} notifications) + 1 malformed event.",
         events.len(),
         firm.name,
-        n_messages,
-        n_notifications
+        count(Queue::Messages),
+        count(Queue::Notifications)
+    );
+    // The firm's set-up and the rest of the day, before any function runs.
+    let before = firm_state(&stack, &seeded.firm_uuid).await?;
+    let documents = queue_documents(&stack, &seeded).await?;
+    let forms = queue_intake_forms(&stack, &seeded, &mapping_api).await?;
+    let mut leads = queue_leads(&stack).await?;
+    println!(
+        "Queued {} documents (files in S3), {} intake forms (6 questions mapped onto case fields through mapping-api), {} leads (automatic conversion) + 1 manual conversion.",
+        documents.len(),
+        forms.len(),
+        leads.len()
     );
 
-    let messages = stack.start_function("log-messages").await?;
-    let notifications = stack.start_function("log-notifications").await?;
-    let m = stack.event_source_mapping("log-messages", &messages)?;
-    let n = stack.event_source_mapping("log-notifications", &notifications)?;
-    let (sm, sn) = tokio::join!(
-        m.run_until_drained(Duration::from_secs(180)),
-        n.run_until_drained(Duration::from_secs(180))
+    // Every function drains its own queue at once; the manual conversion is invoked
+    // EventBridge-style meanwhile.
+    let mappings = FUNCTIONS
+        .iter()
+        .zip(&functions)
+        .map(|(f, emulator)| stack.event_source_mapping(f, emulator))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let convert = &functions[FUNCTIONS
+        .iter()
+        .position(|f| *f == "convert-leads")
+        .unwrap_or(4)];
+    let manual = manual_conversion();
+    let (drained, fired) = tokio::join!(
+        futures::future::join_all(
+            mappings
+                .iter()
+                .map(|m| m.run_until_drained(Duration::from_secs(180)))
+        ),
+        convert.invoke(&manual, Duration::from_secs(30)),
     );
-    let (sm, sn) = (sm?, sn?);
+    let fired = fired.map_err(|e| anyhow::anyhow!("manual conversion invoke: {e:?}"))?;
+    leads.push(
+        manual["detail"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    );
+    let mut processed = Vec::new();
+    for (f, stats) in FUNCTIONS.iter().zip(drained) {
+        let stats = stats?;
+        anyhow::ensure!(stats.drained, "{f}: queue not drained: {stats:?}");
+        processed.push(format!("{f} {} batch(es)", stats.batches));
+    }
     println!(
-        "Processed: log-messages {} batches, log-notifications {} batches, in {:.1} s.\n",
-        sm.batches,
-        sn.batches,
+        "Processed: {}; manual conversion answered {}; in {:.1} s.\n",
+        processed.join(", "),
+        fired["status"].as_str().unwrap_or("?"),
         started.elapsed().as_secs_f64()
     );
 
-    summarise(&stack, &seeded, &events).await?;
+    let problems = summary::print(
+        &stack,
+        &seeded,
+        &before,
+        &summary::Sent {
+            day: &events,
+            documents: &documents,
+            forms: &forms,
+            leads: &leads,
+            malformed: 1,
+        },
+    )
+    .await?;
 
     if args.print_env {
-        println!("\n# cargo lambda watch against this stack (log-messages):");
-        for (k, v) in stack.function_env("log-messages") {
-            println!("export {k}={v}");
+        for f in FUNCTIONS.iter().chain(["mapping-api"].iter()) {
+            println!("\n# cargo lambda watch against this stack ({f}):");
+            for (k, v) in stack.function_env(f) {
+                println!("export {k}={v}");
+            }
         }
         let dir = write_fixtures(&seeded)?;
         println!(
@@ -143,11 +186,26 @@ async fn main() -> anyhow::Result<()> {
     }
     let page = format!("{}/_sandbox/firms/{}", stack.mycase_url(), seeded.firm_uuid);
     println!("\nRead each case's Communications thread in the MyCase sandbox:\n  {page}");
-    if args.exit {
-        return Ok(());
+    if problems.is_empty() {
+        println!(
+            "\nEverything landed ({:.1} s in all).",
+            started.elapsed().as_secs_f64()
+        );
+    } else {
+        println!("\nNot everything landed:");
+        for p in &problems {
+            println!("  ✗ {p}");
+        }
     }
-    println!("\nThe sandbox stays up for browsing. Ctrl-C to stop.");
-    tokio::signal::ctrl_c().await?;
+    if !args.exit {
+        println!("\nThe sandbox stays up for browsing. Ctrl-C to stop.");
+        tokio::signal::ctrl_c().await?;
+    }
+    anyhow::ensure!(
+        problems.is_empty(),
+        "{} problem(s), see above",
+        problems.len()
+    );
     Ok(())
 }
 
@@ -171,84 +229,4 @@ fn write_fixtures(seeded: &hona_e2e::scenario::SeededFirm) -> anyhow::Result<std
         std::fs::write(out.join(path.file_name().unwrap_or_default()), text)?;
     }
     Ok(out)
-}
-
-async fn summarise(
-    stack: &LocalStack,
-    seeded: &hona_e2e::scenario::SeededFirm,
-    events: &[HonaEvent],
-) -> anyhow::Result<()> {
-    let state = firm_state(stack, &seeded.firm_uuid).await?;
-    let threads = threads_by_case(&state);
-    println!("What landed in MyCase ({}):", seeded.firm.name);
-    for case in &seeded.firm.cases {
-        let expected = events.iter().filter(|e| e.case_id == case.case_id).count();
-        let case_threads = threads.get(&case.case_id).cloned().unwrap_or_default();
-        let entries: Vec<&str> = case_threads
-            .iter()
-            .flat_map(|t| {
-                t.entries
-                    .iter()
-                    .map(|(_, body)| body.lines().next().unwrap_or_default())
-            })
-            .collect();
-        let mut by_kind: BTreeMap<&str, usize> = BTreeMap::new();
-        for title in &entries {
-            *by_kind.entry(title).or_default() += 1;
-        }
-        println!(
-            "\n  Case {} — {}: {} thread(s), {} of {} entries",
-            case.case_id,
-            case.client_name,
-            case_threads.len(),
-            entries.len(),
-            expected
-        );
-        for (kind, count) in by_kind {
-            println!("    {count:>3} × {kind}");
-        }
-    }
-
-    let ledger = stack.aws.scan_json(&stack.tables.ledger).await?;
-    let mut outcomes: BTreeMap<String, usize> = BTreeMap::new();
-    for row in &ledger {
-        *outcomes
-            .entry(row["outcome"].as_str().unwrap_or("?").to_owned())
-            .or_default() += 1;
-    }
-    println!(
-        "\nLedger: {}",
-        outcomes
-            .iter()
-            .map(|(k, v)| format!("{v} {k}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    let dead = drain_dlq(&stack.aws, &stack.messages.dlq_url).await?;
-    let dead_n = drain_dlq(&stack.aws, &stack.notifications.dlq_url).await?;
-    println!(
-        "Dead-letter queues: {} message(s)",
-        dead.len() + dead_n.len()
-    );
-    for d in dead.iter().chain(dead_n.iter()) {
-        println!(
-            "  reason {}: {}",
-            d.message_attributes
-                .get("hona.reason")
-                .map(String::as_str)
-                .unwrap_or("?"),
-            d.message_attributes
-                .get("hona.detail")
-                .map(String::as_str)
-                .unwrap_or("")
-        );
-    }
-    let stats = sandbox_stats(stack).await?;
-    println!(
-        "MyCase requests: {} ({} answered 429), token refreshes: {}",
-        stats["requests_total"],
-        stats["by_status"]["429"].as_u64().unwrap_or(0),
-        stats["token_refreshes"]
-    );
-    Ok(())
 }
