@@ -14,6 +14,7 @@ pub mod event;
 pub mod ids;
 pub mod integration;
 pub mod mycase_adapter;
+pub mod operations;
 pub mod outcome;
 pub mod pipeline;
 pub mod ports;
