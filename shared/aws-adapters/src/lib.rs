@@ -8,6 +8,7 @@ pub mod dead_letters;
 pub mod dynamo;
 pub mod lambda;
 pub mod mycase;
+pub mod queues;
 pub mod secrets;
 
 use config::ResourceNames;
@@ -38,7 +39,15 @@ impl Aws {
     /// Reads the configuration contract (README): resource names, MyCase endpoints,
     /// the rate budget, and the AWS endpoint the standard SDK way.
     pub async fn from_env() -> Result<Self, BootError> {
-        let names = ResourceNames::from_env()?;
+        Self::with_names(ResourceNames::from_env()?).await
+    }
+
+    /// For the HTTP functions, which no queue feeds (so no dead-letter queue).
+    pub async fn from_env_without_dead_letters() -> Result<Self, BootError> {
+        Self::with_names(ResourceNames::from_env_without_dead_letters()?).await
+    }
+
+    async fn with_names(names: ResourceNames) -> Result<Self, BootError> {
         let endpoints =
             MyCaseEndpoints::from_env().map_err(|e| BootError::Endpoints(e.to_string()))?;
         let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
@@ -84,6 +93,30 @@ impl Aws {
             self.secrets.clone(),
             self.dynamo.clone(),
             self.names.clone(),
+        ))
+    }
+
+    /// Integration records, for operations (connect, activation, settings, nightly).
+    pub fn integration_admin(&self) -> Arc<dynamo::integrations::DynamoIntegrations> {
+        Arc::new(dynamo::integrations::DynamoIntegrations::new(
+            self.dynamo.clone(),
+            self.names.integrations_table.clone(),
+        ))
+    }
+
+    /// The ledger, read back (status, replay, nightly counts).
+    pub fn ledger_history(&self) -> Arc<dynamo::ledger::DynamoLedger> {
+        Arc::new(dynamo::ledger::DynamoLedger::new(
+            self.dynamo.clone(),
+            self.names.ledger_table.clone(),
+        ))
+    }
+
+    /// The push types' queues, for replay and re-drive (`HONA_QUEUE_URL_*`).
+    pub fn event_queues(&self) -> Arc<queues::SqsEventQueues> {
+        Arc::new(queues::SqsEventQueues::new(
+            self.sqs.clone(),
+            config::QueueUrls::from_env(),
         ))
     }
 
