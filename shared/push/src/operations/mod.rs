@@ -10,6 +10,7 @@ pub mod diagnosis;
 pub mod nightly;
 pub mod ports;
 pub mod replay;
+pub mod service;
 pub mod settings;
 pub mod status;
 
