@@ -77,8 +77,12 @@ impl NightlyQueue {
         Self { client, url }
     }
 
+}
+
+#[async_trait]
+impl hona_push::operations::ports::NightlyFanOut for NightlyQueue {
     /// Up to ten per `SendMessageBatch` call: 1,000 integrations are 100 calls.
-    pub async fn send_all(&self, ids: &[IntegrationId], run: &str) -> Result<usize, StoreError> {
+    async fn send(&self, ids: &[IntegrationId], run: &str) -> Result<usize, StoreError> {
         use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
         let fifo = self.url.ends_with(".fifo");
         let mut sent = 0;

@@ -278,3 +278,15 @@ impl MyCaseHealth for FakeHealth {
         Ok(())
     }
 }
+
+#[derive(Default)]
+pub struct MemoryFanOut(pub Mutex<Vec<(IntegrationId, String)>>);
+
+#[async_trait]
+impl crate::operations::ports::NightlyFanOut for MemoryFanOut {
+    async fn send(&self, ids: &[IntegrationId], run: &str) -> Result<usize, StoreError> {
+        let mut sent = self.0.lock().unwrap();
+        sent.extend(ids.iter().map(|i| (i.clone(), run.to_owned())));
+        Ok(ids.len())
+    }
+}

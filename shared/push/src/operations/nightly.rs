@@ -8,7 +8,7 @@ use crate::error::PushError;
 use crate::ids::IntegrationId;
 use crate::operations::ports::{
     EventQueues, FormMappingCheck, IntegrationAdmin, LedgerFilter, LedgerHistory, MappingCheck,
-    MyCaseHealth,
+    MyCaseHealth, NightlyFanOut,
 };
 use crate::operations::replay;
 use crate::operations::settings::{IntegrationRecord, NightlyHour};
@@ -69,6 +69,61 @@ pub fn plan(record: &IntegrationRecord, now: DateTime<Utc>, run_all: bool) -> Pl
     } else {
         Plan::SkipInactive
     }
+}
+
+/// What one starter run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct StartReport {
+    pub integrations: usize,
+    pub sent: usize,
+    pub skipped_inactive: usize,
+    pub not_due: usize,
+}
+
+/// The starter: decides per integration, records due inactive ones as skipped, and
+/// fans out one message per due active one. `Err` (a store) makes the scheduler retry;
+/// a second fan-out only repeats idempotent work.
+pub async fn start(
+    admin: &dyn IntegrationAdmin,
+    fan_out: &dyn NightlyFanOut,
+    now: DateTime<Utc>,
+    run_all: bool,
+) -> Result<StartReport, StoreError> {
+    let records = admin.list().await?;
+    let mut report = StartReport {
+        integrations: records.len(),
+        ..StartReport::default()
+    };
+    let mut due = Vec::new();
+    for record in &records {
+        match plan(record, now, run_all) {
+            Plan::Run => due.push(record.integration.id.clone()),
+            Plan::SkipInactive => {
+                admin
+                    .record_nightly(
+                        &record.integration.id,
+                        &NightlyReport::skipped("integration_inactive", now),
+                    )
+                    .await?;
+                report.skipped_inactive += 1;
+            }
+            Plan::NotDue => report.not_due += 1,
+        }
+    }
+    let run = if run_all {
+        format!("manual-{}", now.format("%Y%m%dT%H%M%S"))
+    } else {
+        now.format("%Y%m%dT%H").to_string()
+    };
+    report.sent = fan_out.send(&due, &run).await?;
+    info!(
+        integrations = report.integrations,
+        sent = report.sent,
+        skipped_inactive = report.skipped_inactive,
+        not_due = report.not_due,
+        "nightly fan-out done"
+    );
+    Ok(report)
 }
 
 /// Ledger counts of one push type.

@@ -130,3 +130,11 @@ pub trait TokenVault: Send + Sync {
     async fn store(&self, integration: &IntegrationId, tokens: &TokenSet)
     -> Result<(), StoreError>;
 }
+
+/// The nightly starter's fan-out: one message per integration due (the nightly queue).
+#[async_trait]
+pub trait NightlyFanOut: Send + Sync {
+    /// `run` names the run (the scheduled hour), for FIFO de-duplication. Returns how many
+    /// messages were sent.
+    async fn send(&self, integrations: &[IntegrationId], run: &str) -> Result<usize, StoreError>;
+}
