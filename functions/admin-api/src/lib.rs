@@ -34,7 +34,11 @@ fn error(status: u16, kind: &str, message: &str) -> Answer {
 
 fn unavailable(e: hona_push::StoreError) -> Answer {
     warn!(error = %e, "store unavailable");
-    error(503, "store_unavailable", "A Hona store did not answer; try again.")
+    error(
+        503,
+        "store_unavailable",
+        "A Hona store did not answer; try again.",
+    )
 }
 
 fn no_such(id: &IntegrationId) -> Answer {
@@ -76,7 +80,11 @@ pub async fn route(
         };
     }
     let Ok(id) = IntegrationId::parse(rest[0]) else {
-        return error(400, "invalid_integration_id", "The integration id is not valid.");
+        return error(
+            400,
+            "invalid_integration_id",
+            "The integration id is not valid.",
+        );
     };
     let action = rest.get(1).copied().unwrap_or("");
     match (method, action, rest.len()) {
@@ -114,7 +122,11 @@ pub async fn route(
         }
         ("PUT" | "PATCH", "settings", 2) => {
             let Ok(value) = serde_json::from_slice::<Value>(body) else {
-                return error(400, "invalid_json", "The body must be a JSON object of settings.");
+                return error(
+                    400,
+                    "invalid_json",
+                    "The body must be a JSON object of settings.",
+                );
             };
             let patch = match SettingsPatch::from_json(&value) {
                 Ok(p) => p,
@@ -135,19 +147,33 @@ pub async fn route(
                 None
             } else {
                 let Ok(value) = serde_json::from_slice::<Value>(body) else {
-                    return error(400, "invalid_json", "The body must be JSON, e.g. {\"push_type\":\"messages\"}.");
+                    return error(
+                        400,
+                        "invalid_json",
+                        "The body must be JSON, e.g. {\"push_type\":\"messages\"}.",
+                    );
                 };
                 match value.get("push_type").and_then(Value::as_str) {
                     None => None,
                     Some(raw) => match parse_push_type(raw) {
                         Some(p) => Some(p),
-                        None => return error(400, "invalid_push_type", "push_type must be messages, notifications, documents, form_fields or leads."),
+                        None => {
+                            return error(
+                                400,
+                                "invalid_push_type",
+                                "push_type must be messages, notifications, documents, form_fields or leads.",
+                            );
+                        }
                     },
                 }
             };
             match ops.admin.record(&id).await {
                 Ok(Some(r)) if !r.integration.active => {
-                    return error(409, "integration_inactive", "Activate the integration first: replayed events would only be skipped again.");
+                    return error(
+                        409,
+                        "integration_inactive",
+                        "Activate the integration first: replayed events would only be skipped again.",
+                    );
                 }
                 Ok(Some(_)) => {}
                 Ok(None) => return no_such(&id),
@@ -222,14 +248,20 @@ mod tests {
                     case_id: Some(CaseId::new(5).unwrap()),
                     event_time: String::new(),
                     recorded_at: chrono::Utc::now(),
-                    outcome: Outcome::Skipped { reason: "integration_inactive".into() },
+                    outcome: Outcome::Skipped {
+                        reason: "integration_inactive".into(),
+                    },
                     event_json: Some(format!("{{\"id\":\"{id}\"}}")),
                 })
                 .await
                 .unwrap();
         }
         let queues = Arc::new(MemoryQueues::default());
-        let ops = Operations { admin: admin.clone(), ledger, queues: queues.clone() };
+        let ops = Operations {
+            admin: admin.clone(),
+            ledger,
+            queues: queues.clone(),
+        };
         (ops, admin, queues)
     }
 
@@ -248,7 +280,14 @@ mod tests {
         assert_eq!(a.status, 200);
         assert!(admin.get("int_a").unwrap().integration.active);
 
-        let a = route(&ops, "POST", "/integrations/int_a/replay", &no_query, br#"{"push_type":"messages"}"#).await;
+        let a = route(
+            &ops,
+            "POST",
+            "/integrations/int_a/replay",
+            &no_query,
+            br#"{"push_type":"messages"}"#,
+        )
+        .await;
         assert_eq!(a.status, 200, "{}", a.body);
         assert_eq!(a.body["replayed"]["messages"], 2);
         assert_eq!(queues.sent().len(), 2);
@@ -258,15 +297,39 @@ mod tests {
     #[tokio::test]
     async fn settings_status_and_mistakes() {
         let (ops, admin, _) = setup().await;
-        let a = route(&ops, "PUT", "/integrations/int_a/settings", &no_query, br#"{"lead_automation":"manual","nightly_hour":3}"#).await;
+        let a = route(
+            &ops,
+            "PUT",
+            "/integrations/int_a/settings",
+            &no_query,
+            br#"{"lead_automation":"manual","nightly_hour":3}"#,
+        )
+        .await;
         assert_eq!(a.status, 200, "{}", a.body);
         assert_eq!(a.body["settings"]["lead_automation"], "manual");
         assert_eq!(admin.get("int_a").unwrap().nightly_hour.get(), 3);
 
-        let a = route(&ops, "PUT", "/integrations/int_a/settings", &no_query, br#"{"nightly_hour":25}"#).await;
-        assert_eq!((a.status, a.body["error"].as_str()), (400, Some("invalid_setting")));
+        let a = route(
+            &ops,
+            "PUT",
+            "/integrations/int_a/settings",
+            &no_query,
+            br#"{"nightly_hour":25}"#,
+        )
+        .await;
+        assert_eq!(
+            (a.status, a.body["error"].as_str()),
+            (400, Some("invalid_setting"))
+        );
 
-        let a = route(&ops, "GET", "/prod/integrations/int_a/status", &no_query, b"").await;
+        let a = route(
+            &ops,
+            "GET",
+            "/prod/integrations/int_a/status",
+            &no_query,
+            b"",
+        )
+        .await;
         assert_eq!(a.status, 200);
         assert_eq!(a.body["active"], false);
         assert_eq!(a.body["problems"][0]["kind"], "integration_inactive");
@@ -275,9 +338,35 @@ mod tests {
         let a = route(&ops, "GET", "/integrations/int_a/status", &q, b"").await;
         assert_eq!(a.body["note"]["kind"], "not_sent_through_hona");
 
-        assert_eq!(route(&ops, "GET", "/integrations/int_zz/status", &no_query, b"").await.status, 404);
-        assert_eq!(route(&ops, "POST", "/integrations/int_zz/activate", &no_query, b"").await.status, 404);
-        assert_eq!(route(&ops, "DELETE", "/integrations/int_a", &no_query, b"").await.status, 404);
-        assert_eq!(route(&ops, "GET", "/integrations", &no_query, b"").await.body["integrations"][0]["integration_id"], "int_a");
+        assert_eq!(
+            route(&ops, "GET", "/integrations/int_zz/status", &no_query, b"")
+                .await
+                .status,
+            404
+        );
+        assert_eq!(
+            route(
+                &ops,
+                "POST",
+                "/integrations/int_zz/activate",
+                &no_query,
+                b""
+            )
+            .await
+            .status,
+            404
+        );
+        assert_eq!(
+            route(&ops, "DELETE", "/integrations/int_a", &no_query, b"")
+                .await
+                .status,
+            404
+        );
+        assert_eq!(
+            route(&ops, "GET", "/integrations", &no_query, b"")
+                .await
+                .body["integrations"][0]["integration_id"],
+            "int_a"
+        );
     }
 }

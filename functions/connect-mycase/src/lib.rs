@@ -28,7 +28,13 @@ fn escape(text: &str) -> String {
 }
 
 /// An answer, as a page or as JSON.
-fn answer(req: &Request, status: u16, title: &str, message: &str, extra: serde_json::Value) -> Response<Body> {
+fn answer(
+    req: &Request,
+    status: u16,
+    title: &str,
+    message: &str,
+    extra: serde_json::Value,
+) -> Response<Body> {
     let builder = Response::builder().status(status);
     if wants_json(req) {
         let mut body = json!({ "title": title, "message": message });
@@ -60,14 +66,26 @@ fn refused(req: &Request, e: &ConnectError) -> Response<Body> {
         ConnectError::Store(_) | ConnectError::Exchange(_) => "MyCase could not be connected",
         _ => "This link cannot be used",
     };
-    answer(req, e.status(), title, &e.to_string(), json!({ "error": e.kind() }))
+    answer(
+        req,
+        e.status(),
+        title,
+        &e.to_string(),
+        json!({ "error": e.kind() }),
+    )
 }
 
 /// Routes one request. Never panics; every refusal names its reason.
 pub async fn handle(flow: &ConnectFlow, req: Request) -> Response<Body> {
     let path = req.uri().path().to_owned();
     if req.method() != "GET" {
-        return answer(&req, 405, "Method not allowed", "Use GET.", json!({"error": "method_not_allowed"}));
+        return answer(
+            &req,
+            405,
+            "Method not allowed",
+            "Use GET.",
+            json!({"error": "method_not_allowed"}),
+        );
     }
     let query = req.query_string_parameters();
     let now = chrono::Utc::now();
@@ -122,7 +140,13 @@ pub async fn handle(flow: &ConnectFlow, req: Request) -> Response<Body> {
             Err(e) => refused(&req, &e),
         };
     }
-    answer(&req, 404, "Not found", "There is nothing here.", json!({"error": "not_found"}))
+    answer(
+        &req,
+        404,
+        "Not found",
+        "There is nothing here.",
+        json!({"error": "not_found"}),
+    )
 }
 
 #[cfg(test)]
@@ -148,7 +172,9 @@ mod tests {
     }
 
     fn get(path: &str, query: &[(&str, &str)], json: bool) -> Request {
-        let mut req = lambda_http::http::Request::builder().method("GET").uri(path);
+        let mut req = lambda_http::http::Request::builder()
+            .method("GET")
+            .uri(path);
         if json {
             req = req.header("accept", "application/json");
         }
@@ -156,7 +182,9 @@ mod tests {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
-        req.body(Body::Empty).unwrap().with_query_string_parameters(params)
+        req.body(Body::Empty)
+            .unwrap()
+            .with_query_string_parameters(params)
     }
 
     fn body(resp: &Response<Body>) -> String {
@@ -166,7 +194,15 @@ mod tests {
     #[tokio::test]
     async fn start_redirects_and_the_callback_connects_once() {
         let (flow, vault) = flow();
-        let start = handle(&flow, get("/connect/start", &[("integration_id", "int_a"), ("org_id", "org_a")], false)).await;
+        let start = handle(
+            &flow,
+            get(
+                "/connect/start",
+                &[("integration_id", "int_a"), ("org_id", "org_a")],
+                false,
+            ),
+        )
+        .await;
         assert_eq!(start.status(), 302);
         let location = start.headers()["location"].to_str().unwrap().to_owned();
         let state = location.split_once("state=").unwrap().1;
@@ -178,7 +214,11 @@ mod tests {
         assert_eq!(v["firm_uuid"], "firm-1");
         assert_eq!(vault.0.lock().unwrap().len(), 1);
 
-        let replay = handle(&flow, get("/oauth/callback", &[("code", "c1"), ("state", state)], true)).await;
+        let replay = handle(
+            &flow,
+            get("/oauth/callback", &[("code", "c1"), ("state", state)], true),
+        )
+        .await;
         assert_eq!(replay.status(), 400);
         assert!(body(&replay).contains("state_replayed"));
     }
@@ -186,16 +226,44 @@ mod tests {
     #[tokio::test]
     async fn bad_requests_get_a_clear_page() {
         let (flow, vault) = flow();
-        let missing = handle(&flow, get("/connect/start", &[("integration_id", "int_a")], false)).await;
+        let missing = handle(
+            &flow,
+            get("/connect/start", &[("integration_id", "int_a")], false),
+        )
+        .await;
         assert_eq!(missing.status(), 400);
         assert!(body(&missing).contains("org_id"));
-        let forged = handle(&flow, get("/oauth/callback", &[("code", "c"), ("state", "abc.def")], false)).await;
+        let forged = handle(
+            &flow,
+            get(
+                "/oauth/callback",
+                &[("code", "c"), ("state", "abc.def")],
+                false,
+            ),
+        )
+        .await;
         assert_eq!(forged.status(), 400);
         assert!(body(&forged).contains("not valid"), "{}", body(&forged));
-        let start = handle(&flow, get("/connect/start", &[("integration_id", "int_a"), ("org_id", "org_a")], false)).await;
+        let start = handle(
+            &flow,
+            get(
+                "/connect/start",
+                &[("integration_id", "int_a"), ("org_id", "org_a")],
+                false,
+            ),
+        )
+        .await;
         let location = start.headers()["location"].to_str().unwrap().to_owned();
         let state = location.split_once("state=").unwrap().1;
-        let denied = handle(&flow, get("/oauth/callback", &[("error", "access_denied"), ("state", state)], true)).await;
+        let denied = handle(
+            &flow,
+            get(
+                "/oauth/callback",
+                &[("error", "access_denied"), ("state", state)],
+                true,
+            ),
+        )
+        .await;
         assert_eq!(denied.status(), 403);
         assert!(body(&denied).contains("access_denied"));
         assert!(vault.0.lock().unwrap().is_empty(), "nothing stored");

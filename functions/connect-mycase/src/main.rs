@@ -27,7 +27,10 @@ async fn main() -> Result<(), Error> {
             aws.secrets.clone(),
             aws.names.clone(),
         )),
-        tokens: Arc::new(SecretsTokenVault::new(aws.secrets.clone(), aws.names.clone())),
+        tokens: Arc::new(SecretsTokenVault::new(
+            aws.secrets.clone(),
+            aws.names.clone(),
+        )),
         admin: aws.integration_admin(),
     });
     lambda_http::run(service_fn(move |req: Request| {

@@ -153,7 +153,11 @@ mod tests {
         }
     }
 
-    fn nightly(admin: Arc<MemoryAdmin>, fan_out: Arc<MemoryFanOut>, health: Arc<FakeHealth>) -> Nightly {
+    fn nightly(
+        admin: Arc<MemoryAdmin>,
+        fan_out: Arc<MemoryFanOut>,
+        health: Arc<FakeHealth>,
+    ) -> Nightly {
         Nightly {
             admin: admin.clone(),
             fan_out,
@@ -177,31 +181,59 @@ mod tests {
             integration("int_ny_off", false, New_York),
             integration("int_ny_two", true, New_York),
         ]));
-        let two = SettingsPatch { nightly_hour: Some(hona_push::operations::settings::NightlyHour::new(2).unwrap()), ..Default::default() };
-        admin.update_settings(&IntegrationId::parse("int_ny_two").unwrap(), &two).await.unwrap();
+        let two = SettingsPatch {
+            nightly_hour: Some(hona_push::operations::settings::NightlyHour::new(2).unwrap()),
+            ..Default::default()
+        };
+        admin
+            .update_settings(&IntegrationId::parse("int_ny_two").unwrap(), &two)
+            .await
+            .unwrap();
         let fan_out = Arc::new(MemoryFanOut::default());
         let n = nightly(admin.clone(), fan_out.clone(), Arc::default());
         let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
 
         // 05:00 UTC on Nov 25 is midnight in New York (EST), 23:00 in Chicago.
         let event = json!({"detail-type": "Scheduled Event", "source": "aws.events", "time": "2026-11-25T05:00:00Z", "detail": {}});
-        let out = n.handle(Trigger::from_payload(event).unwrap(), deadline).await.unwrap();
+        let out = n
+            .handle(Trigger::from_payload(event).unwrap(), deadline)
+            .await
+            .unwrap();
         assert_eq!(out["sent"], 1, "{out}");
         assert_eq!(out["skipped_inactive"], 1);
-        let sent: Vec<String> = fan_out.0.lock().unwrap().iter().map(|(i, _)| i.to_string()).collect();
+        let sent: Vec<String> = fan_out
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(i, _)| i.to_string())
+            .collect();
         assert_eq!(sent, vec!["int_ny"]);
         let off = admin.get("int_ny_off").unwrap().last_nightly.unwrap();
-        assert_eq!((off.status.as_str(), off.reason.as_deref()), ("skipped", Some("integration_inactive")));
+        assert_eq!(
+            (off.status.as_str(), off.reason.as_deref()),
+            ("skipped", Some("integration_inactive"))
+        );
 
         // A manual run takes every active integration now.
-        let out = n.handle(Trigger::from_payload(json!({"run": "all"})).unwrap(), deadline).await.unwrap();
+        let out = n
+            .handle(
+                Trigger::from_payload(json!({"run": "all"})).unwrap(),
+                deadline,
+            )
+            .await
+            .unwrap();
         assert_eq!(out["sent"], 3);
         assert!(Trigger::from_payload(json!({"hello": 1})).is_err());
     }
 
     #[tokio::test]
     async fn the_worker_runs_each_integration_and_reports_store_failures_only() {
-        let admin = Arc::new(MemoryAdmin::with([integration("int_a", true, chrono_tz::UTC)]));
+        let admin = Arc::new(MemoryAdmin::with([integration(
+            "int_a",
+            true,
+            chrono_tz::UTC,
+        )]));
         let health = Arc::new(FakeHealth::default());
         let n = nightly(admin.clone(), Arc::default(), health.clone());
         let batch = json!({"Records": [
@@ -209,9 +241,15 @@ mod tests {
             {"messageId": "m2", "body": "not json", "eventSource": "aws:sqs"}
         ]});
         let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
-        let out = n.handle(Trigger::from_payload(batch).unwrap(), deadline).await.unwrap();
+        let out = n
+            .handle(Trigger::from_payload(batch).unwrap(), deadline)
+            .await
+            .unwrap();
         assert_eq!(out["batchItemFailures"], json!([]));
-        assert_eq!(admin.get("int_a").unwrap().last_nightly.unwrap().status, "ok");
+        assert_eq!(
+            admin.get("int_a").unwrap().last_nightly.unwrap().status,
+            "ok"
+        );
         assert_eq!(health.kept_alive.lock().unwrap().len(), 1);
     }
 }

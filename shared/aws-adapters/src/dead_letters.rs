@@ -125,7 +125,11 @@ impl DeadLetterQueue {
             .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
             .and_then(|p| p["deadLetterTargetArn"].as_str().map(str::to_owned))
             .ok_or_else(|| {
-                StoreError::new("dead_letter_queue", "attributes", "the queue has no redrive policy")
+                StoreError::new(
+                    "dead_letter_queue",
+                    "attributes",
+                    "the queue has no redrive policy",
+                )
             })?;
         let name = policy.rsplit(':').next().unwrap_or_default().to_owned();
         let url = client

@@ -150,7 +150,10 @@ impl MyCaseOAuthApp {
             .map_err(|e| {
                 PushError::transient(
                     "oauth_client_unavailable",
-                    format!("The MyCase OAuth client credentials could not be read: {}", e.message()),
+                    format!(
+                        "The MyCase OAuth client credentials could not be read: {}",
+                        e.message()
+                    ),
                 )
             })
     }

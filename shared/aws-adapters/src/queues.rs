@@ -76,7 +76,6 @@ impl NightlyQueue {
     pub fn new(client: Client, url: String) -> Self {
         Self { client, url }
     }
-
 }
 
 #[async_trait]
@@ -115,7 +114,11 @@ impl hona_push::operations::ports::NightlyFanOut for NightlyQueue {
                 return Err(StoreError::new(
                     "queues",
                     "send_batch",
-                    format!("{} of {} nightly messages refused", out.failed().len(), chunk.len()),
+                    format!(
+                        "{} of {} nightly messages refused",
+                        out.failed().len(),
+                        chunk.len()
+                    ),
                 ));
             }
             sent += out.successful().len();

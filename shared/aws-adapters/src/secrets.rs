@@ -143,7 +143,10 @@ impl hona_push::operations::ports::TokenVault for SecretsTokenVault {
 }
 
 /// The connect `state` signing key (`{prefix}/state-signing-key`), as bytes.
-pub async fn load_state_signing_key(client: &Client, name: &str) -> Result<Vec<u8>, TokenStoreError> {
+pub async fn load_state_signing_key(
+    client: &Client,
+    name: &str,
+) -> Result<Vec<u8>, TokenStoreError> {
     let raw = read_secret(client, name).await?;
     if raw.trim().len() < 16 {
         return Err(TokenStoreError::permanent(format!(

@@ -473,7 +473,10 @@ async fn refresh_now_rotates_a_token_that_is_still_valid() {
     client.tokens().refresh_now(&s.transport).await.unwrap();
     assert_eq!(s.token_calls.get(), 1, "refreshed although not expiring");
     let stored = s.integration.store.current().unwrap();
-    assert_eq!(stored.refresh_token, "refresh-2", "the new refresh token is stored");
+    assert_eq!(
+        stored.refresh_token, "refresh-2",
+        "the new refresh token is stored"
+    );
     assert_eq!(stored.firm_uuid.as_deref(), Some("firm-uuid-1"));
     // The fresh access token is what the next call uses: no second refresh.
     client.me().await.unwrap();

@@ -25,7 +25,10 @@ use hona_push::outcome::{Outcome, PushType};
 use indicatif::{ProgressBar, ProgressStyle};
 
 #[derive(Parser)]
-#[command(name = "hona-ops", about = "Status and troubleshooting of the Hona → MyCase push bundle")]
+#[command(
+    name = "hona-ops",
+    about = "Status and troubleshooting of the Hona → MyCase push bundle"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -98,7 +101,9 @@ fn integration(raw: &str) -> anyhow::Result<IntegrationId> {
 
 fn push_type(raw: &str) -> anyhow::Result<PushType> {
     parse_push_type(raw).with_context(|| {
-        format!("unknown push type {raw:?}: messages, notifications, documents, form_fields or leads")
+        format!(
+            "unknown push type {raw:?}: messages, notifications, documents, form_fields or leads"
+        )
     })
 }
 
@@ -134,7 +139,10 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::List => {
             let records = ops.admin.list().await?;
-            println!("{:<32} {:<8} {:<28} last nightly", "integration", "active", "connection");
+            println!(
+                "{:<32} {:<8} {:<28} last nightly",
+                "integration", "active", "connection"
+            );
             for r in records {
                 let i = &r.integration;
                 let connection = match (&i.needs_reconnect, &i.firm_uuid) {
@@ -154,7 +162,11 @@ async fn main() -> anyhow::Result<()> {
                 );
             }
         }
-        Command::Status { integration: id, event, json } => {
+        Command::Status {
+            integration: id,
+            event,
+            json,
+        } => {
             let id = integration(&id)?;
             if let Some(event) = event {
                 let event = EventId::parse(&event).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -164,7 +176,10 @@ async fn main() -> anyhow::Result<()> {
                 } else {
                     println!("Event {}: {}", e.event_id, e.outcome);
                     for p in &e.problems {
-                        println!("  [{}] {}\n  → {}", p.diagnosis.kind, p.diagnosis.reason, p.diagnosis.remedy);
+                        println!(
+                            "  [{}] {}\n  → {}",
+                            p.diagnosis.kind, p.diagnosis.reason, p.diagnosis.remedy
+                        );
                     }
                     if let Some(n) = &e.note {
                         println!("  {}\n  → {}", n.reason, n.remedy);
@@ -182,10 +197,16 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Command::Skipped { action } => match action {
-            SkippedAction::List { integration: id, push_type: p } => {
+            SkippedAction::List {
+                integration: id,
+                push_type: p,
+            } => {
                 let id = integration(&id)?;
                 let p = p.as_deref().map(push_type).transpose()?;
-                let entries = ops.ledger.entries(&id, LedgerFilter::Outcome("skipped")).await?;
+                let entries = ops
+                    .ledger
+                    .entries(&id, LedgerFilter::Outcome("skipped"))
+                    .await?;
                 let rows = replay::skipped(&entries, p);
                 for e in &rows {
                     let reason = match &e.outcome {
@@ -202,13 +223,18 @@ async fn main() -> anyhow::Result<()> {
                 }
                 println!("{} skipped event(s)", rows.len());
             }
-            SkippedAction::Replay { integration: id, push_type: p } => {
+            SkippedAction::Replay {
+                integration: id,
+                push_type: p,
+            } => {
                 let id = integration(&id)?;
                 let p = p.as_deref().map(push_type).transpose()?;
                 match ops.admin.record(&id).await? {
                     None => bail!("no integration {id}"),
                     Some(r) if !r.integration.active => {
-                        bail!("{id} is inactive: activate it first, or the events are skipped again")
+                        bail!(
+                            "{id} is inactive: activate it first, or the events are skipped again"
+                        )
                     }
                     Some(_) => {}
                 }
@@ -224,7 +250,10 @@ async fn main() -> anyhow::Result<()> {
                     "replayed {} event(s){}",
                     report.total_sent(),
                     if report.not_sent > 0 {
-                        format!("; {} could not be sent (still skipped, replay again)", report.not_sent)
+                        format!(
+                            "; {} could not be sent (still skipped, replay again)",
+                            report.not_sent
+                        )
                     } else {
                         String::new()
                     }
@@ -240,7 +269,9 @@ async fn main() -> anyhow::Result<()> {
                     println!(
                         "{}  reason={} event={} integration={}\n    {}",
                         m.message_id,
-                        m.reason.as_deref().unwrap_or("(moved by SQS after repeated failures)"),
+                        m.reason
+                            .as_deref()
+                            .unwrap_or("(moved by SQS after repeated failures)"),
                         m.event_id.as_deref().unwrap_or("-"),
                         m.integration_id.as_deref().unwrap_or("-"),
                         m.detail.as_deref().unwrap_or(""),
@@ -248,13 +279,19 @@ async fn main() -> anyhow::Result<()> {
                 }
                 println!("{} dead letter(s) on {}", messages.len(), dlq.url);
             }
-            DlqAction::Replay { push_type: p, reason, max } => {
+            DlqAction::Replay {
+                push_type: p,
+                reason,
+                max,
+            } => {
                 let source = source_queue(push_type(&p)?).await?;
                 let dlq = DeadLetterQueue::of_source(aws.sqs.clone(), &source).await?;
                 let taken = dlq.take(max).await?;
-                let (chosen, others): (Vec<_>, Vec<_>) = taken
-                    .iter()
-                    .partition(|m| reason.as_deref().is_none_or(|r| m.reason.as_deref() == Some(r)));
+                let (chosen, others): (Vec<_>, Vec<_>) = taken.iter().partition(|m| {
+                    reason
+                        .as_deref()
+                        .is_none_or(|r| m.reason.as_deref() == Some(r))
+                });
                 for m in &others {
                     dlq.release(m).await?;
                 }

@@ -16,9 +16,7 @@ use hona_push::ids::{IntegrationId, OrgId, StaffId};
 use hona_push::integration::{Integration, LeadAutomation, LogTarget};
 use hona_push::operations::nightly::NightlyReport;
 use hona_push::operations::ports::IntegrationAdmin;
-use hona_push::operations::settings::{
-    Connection, IntegrationRecord, NightlyHour, SettingsPatch,
-};
+use hona_push::operations::settings::{Connection, IntegrationRecord, NightlyHour, SettingsPatch};
 use hona_push::ports::IntegrationStore;
 use tracing::warn;
 
@@ -189,7 +187,8 @@ impl IntegrationAdmin for DynamoIntegrations {
                 .await
                 .map_err(|e| store_error("integrations", "scan", e))?;
             for item in out.items() {
-                let Some(id) = get_s(item, "integration_id").and_then(|i| IntegrationId::parse(i).ok())
+                let Some(id) =
+                    get_s(item, "integration_id").and_then(|i| IntegrationId::parse(i).ok())
                 else {
                     continue;
                 };
@@ -269,13 +268,21 @@ impl IntegrationAdmin for DynamoIntegrations {
         self.update_existing(id, set, remove).await
     }
 
-    async fn mark_needs_reconnect(&self, id: &IntegrationId, reason: &str) -> Result<(), StoreError> {
+    async fn mark_needs_reconnect(
+        &self,
+        id: &IntegrationId,
+        reason: &str,
+    ) -> Result<(), StoreError> {
         self.update_existing(id, vec![("needs_reconnect", s(reason))], vec![])
             .await
             .map(|_| ())
     }
 
-    async fn record_nightly(&self, id: &IntegrationId, report: &NightlyReport) -> Result<(), StoreError> {
+    async fn record_nightly(
+        &self,
+        id: &IntegrationId,
+        report: &NightlyReport,
+    ) -> Result<(), StoreError> {
         let json = serde_json::to_string(report)
             .map_err(|e| StoreError::new("integrations", "nightly_report", e.to_string()))?;
         self.update_existing(id, vec![("last_nightly", s(json))], vec![])

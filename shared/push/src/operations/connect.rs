@@ -307,7 +307,10 @@ mod tests {
         assert_eq!(signer.verify(&raw, Utc::now()), Ok(s.clone()));
 
         let other_key = StateSigner::new(b"key-two".to_vec());
-        assert_eq!(other_key.verify(&raw, Utc::now()), Err(StateError::BadSignature));
+        assert_eq!(
+            other_key.verify(&raw, Utc::now()),
+            Err(StateError::BadSignature)
+        );
 
         // Naming another integration with the same signature.
         let (_, sig) = raw.split_once('.').unwrap();
@@ -318,14 +321,28 @@ mod tests {
             signer.verify(&format!("{payload}.{sig}"), Utc::now()),
             Err(StateError::BadSignature)
         );
-        assert_eq!(signer.verify("garbage", Utc::now()), Err(StateError::Malformed));
-        assert_eq!(signer.verify("a.AAAA", Utc::now()), Err(StateError::BadSignature));
+        assert_eq!(
+            signer.verify("garbage", Utc::now()),
+            Err(StateError::Malformed)
+        );
+        assert_eq!(
+            signer.verify("a.AAAA", Utc::now()),
+            Err(StateError::BadSignature)
+        );
 
         let expired = signer.sign(&state(Duration::seconds(-1)));
-        assert_eq!(signer.verify(&expired, Utc::now()), Err(StateError::Expired));
+        assert_eq!(
+            signer.verify(&expired, Utc::now()),
+            Err(StateError::Expired)
+        );
     }
 
-    fn flow() -> (ConnectFlow, Arc<MemoryAdmin>, Arc<MemoryVault>, Arc<FakeOAuth>) {
+    fn flow() -> (
+        ConnectFlow,
+        Arc<MemoryAdmin>,
+        Arc<MemoryVault>,
+        Arc<FakeOAuth>,
+    ) {
         let admin = Arc::new(MemoryAdmin::default());
         let vault = Arc::new(MemoryVault::default());
         let oauth = Arc::new(FakeOAuth::new("firm-1"));
@@ -360,20 +377,47 @@ mod tests {
         assert_eq!(connected.firm_uuid, "firm-1");
         assert!(!connected.reconnected);
         let record = admin.get("int_a").unwrap();
-        assert!(!record.integration.active, "a new integration starts inactive");
-        assert_eq!(record.integration.sender_staff_id.get(), 77, "sends as the authorising user");
+        assert!(
+            !record.integration.active,
+            "a new integration starts inactive"
+        );
+        assert_eq!(
+            record.integration.sender_staff_id.get(),
+            77,
+            "sends as the authorising user"
+        );
         assert_eq!(vault.0.lock().unwrap()[&id].access_token, "at-1");
 
-        assert_eq!(flow.callback(&cb, Utc::now()).await, Err(ConnectError::StateReplayed));
-        assert_eq!(vault.0.lock().unwrap()[&id].access_token, "at-1", "nothing replaced");
+        assert_eq!(
+            flow.callback(&cb, Utc::now()).await,
+            Err(ConnectError::StateReplayed)
+        );
+        assert_eq!(
+            vault.0.lock().unwrap()[&id].access_token,
+            "at-1",
+            "nothing replaced"
+        );
 
         // Re-connecting replaces the tokens and clears needs_reconnect.
-        admin.mark_needs_reconnect(&id, "invalid_grant").await.unwrap();
-        let url = flow.start(id.clone(), OrgId::parse("org_a").unwrap(), Utc::now()).await.unwrap();
-        let again = Callback { code: Some("c2".into()), state: Some(state_of(&url)), error: None };
+        admin
+            .mark_needs_reconnect(&id, "invalid_grant")
+            .await
+            .unwrap();
+        let url = flow
+            .start(id.clone(), OrgId::parse("org_a").unwrap(), Utc::now())
+            .await
+            .unwrap();
+        let again = Callback {
+            code: Some("c2".into()),
+            state: Some(state_of(&url)),
+            error: None,
+        };
         assert!(flow.callback(&again, Utc::now()).await.unwrap().reconnected);
         assert_eq!(vault.0.lock().unwrap()[&id].access_token, "at-2");
-        assert_eq!(admin.get("int_a").unwrap().integration.needs_reconnect, None);
+        assert_eq!(
+            admin.get("int_a").unwrap().integration.needs_reconnect,
+            None
+        );
     }
 
     #[tokio::test]
@@ -381,29 +425,74 @@ mod tests {
         let (flow, admin, vault, oauth) = flow();
         let id = IntegrationId::parse("int_a").unwrap();
         let org = OrgId::parse("org_a").unwrap();
-        let url = flow.start(id.clone(), org.clone(), Utc::now()).await.unwrap();
-        let denied = Callback { code: None, state: Some(state_of(&url)), error: Some("access_denied".into()) };
-        assert_eq!(flow.callback(&denied, Utc::now()).await, Err(ConnectError::Denied));
+        let url = flow
+            .start(id.clone(), org.clone(), Utc::now())
+            .await
+            .unwrap();
+        let denied = Callback {
+            code: None,
+            state: Some(state_of(&url)),
+            error: Some("access_denied".into()),
+        };
+        assert_eq!(
+            flow.callback(&denied, Utc::now()).await,
+            Err(ConnectError::Denied)
+        );
 
-        let tampered = Callback { code: Some("c".into()), state: Some(format!("{}x", state_of(&url))), error: None };
-        assert!(matches!(flow.callback(&tampered, Utc::now()).await, Err(ConnectError::BadState(_))));
-        let no_state = Callback { code: Some("c".into()), state: None, error: None };
-        assert!(matches!(flow.callback(&no_state, Utc::now()).await, Err(ConnectError::BadState(_))));
-        let url = flow.start(id.clone(), org.clone(), Utc::now()).await.unwrap();
-        let late = Callback { code: Some("c".into()), state: Some(state_of(&url)), error: None };
+        let tampered = Callback {
+            code: Some("c".into()),
+            state: Some(format!("{}x", state_of(&url))),
+            error: None,
+        };
+        assert!(matches!(
+            flow.callback(&tampered, Utc::now()).await,
+            Err(ConnectError::BadState(_))
+        ));
+        let no_state = Callback {
+            code: Some("c".into()),
+            state: None,
+            error: None,
+        };
+        assert!(matches!(
+            flow.callback(&no_state, Utc::now()).await,
+            Err(ConnectError::BadState(_))
+        ));
+        let url = flow
+            .start(id.clone(), org.clone(), Utc::now())
+            .await
+            .unwrap();
+        let late = Callback {
+            code: Some("c".into()),
+            state: Some(state_of(&url)),
+            error: None,
+        };
         let later = Utc::now() + STATE_TTL + Duration::seconds(1);
-        assert_eq!(flow.callback(&late, later).await, Err(ConnectError::BadState(StateError::Expired)));
+        assert_eq!(
+            flow.callback(&late, later).await,
+            Err(ConnectError::BadState(StateError::Expired))
+        );
         assert!(vault.0.lock().unwrap().is_empty() && admin.get("int_a").is_none());
 
         // Connected to firm-1; a later grant for another firm is refused.
         flow.callback(&late, Utc::now()).await.unwrap();
         *oauth.firm_uuid.lock().unwrap() = "firm-2".into();
         let url = flow.start(id.clone(), org, Utc::now()).await.unwrap();
-        let other = Callback { code: Some("c3".into()), state: Some(state_of(&url)), error: None };
-        assert_eq!(flow.callback(&other, Utc::now()).await, Err(ConnectError::OtherFirm));
+        let other = Callback {
+            code: Some("c3".into()),
+            state: Some(state_of(&url)),
+            error: None,
+        };
+        assert_eq!(
+            flow.callback(&other, Utc::now()).await,
+            Err(ConnectError::OtherFirm)
+        );
         assert_eq!(vault.0.lock().unwrap()[&id].access_token, "at-1");
 
         // Another org cannot start a connection for this integration.
-        assert!(flow.start(id, OrgId::parse("org_b").unwrap(), Utc::now()).await.is_err());
+        assert!(
+            flow.start(id, OrgId::parse("org_b").unwrap(), Utc::now())
+                .await
+                .is_err()
+        );
     }
 }

@@ -58,7 +58,8 @@ fn explain(kind: &str) -> (&'static str, &'static str) {
             "The Hona project is not linked to a MyCase case, so there is nowhere to log it.",
             "Link the project to its MyCase case in Hona, then replay the event.",
         ),
-        "invalid_json" | "unknown_type" | "unsupported_type" | "missing_field" | "invalid_field" => (
+        "invalid_json" | "unknown_type" | "unsupported_type" | "missing_field"
+        | "invalid_field" => (
             "Hona sent an event this bundle cannot read (bad input); it was set aside with its reason.",
             "A Hona engineer should fix the sender; the event is in the dead-letter queue with its reason and can be replayed once fixed.",
         ),
@@ -187,11 +188,22 @@ mod tests {
         ];
         for kind in known {
             let d = diagnose(kind);
-            assert_ne!(d.reason, generic.reason, "{kind} falls to the generic reason");
+            assert_ne!(
+                d.reason, generic.reason,
+                "{kind} falls to the generic reason"
+            );
             assert!(!d.remedy.is_empty());
             assert_eq!(d.kind, kind);
         }
-        assert!(diagnose("mycase_unavailable").remedy.contains("dead-letter"));
-        assert!(diagnose("reconnect_needed").remedy.contains("connect MyCase again"));
+        assert!(
+            diagnose("mycase_unavailable")
+                .remedy
+                .contains("dead-letter")
+        );
+        assert!(
+            diagnose("reconnect_needed")
+                .remedy
+                .contains("connect MyCase again")
+        );
     }
 }

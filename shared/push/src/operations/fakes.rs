@@ -1,6 +1,7 @@
 //! In-memory operations ports for unit tests (here, in the functions, in the CLI).
 
 use crate::error::{PushError, StoreError};
+use crate::fakes::MemoryLedger;
 use crate::ids::{IntegrationId, StaffId};
 use crate::integration::Integration;
 use crate::operations::nightly::NightlyReport;
@@ -10,7 +11,6 @@ use crate::operations::ports::{
 };
 use crate::operations::settings::{Connection, IntegrationRecord, NightlyHour, SettingsPatch};
 use crate::outcome::{LedgerEntry, PushType};
-use crate::fakes::MemoryLedger;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use mycase_client::TokenSet;
@@ -48,7 +48,12 @@ impl MemoryAdmin {
 #[async_trait]
 impl crate::ports::IntegrationStore for MemoryAdmin {
     async fn get(&self, id: &IntegrationId) -> Result<Option<Integration>, StoreError> {
-        Ok(self.0.lock().unwrap().get(id).map(|r| r.integration.clone()))
+        Ok(self
+            .0
+            .lock()
+            .unwrap()
+            .get(id)
+            .map(|r| r.integration.clone()))
     }
 }
 
@@ -125,13 +130,21 @@ impl IntegrationAdmin for MemoryAdmin {
         }
         Ok(true)
     }
-    async fn mark_needs_reconnect(&self, id: &IntegrationId, reason: &str) -> Result<(), StoreError> {
+    async fn mark_needs_reconnect(
+        &self,
+        id: &IntegrationId,
+        reason: &str,
+    ) -> Result<(), StoreError> {
         if let Some(r) = self.0.lock().unwrap().get_mut(id) {
             r.integration.needs_reconnect = Some(reason.to_owned());
         }
         Ok(())
     }
-    async fn record_nightly(&self, id: &IntegrationId, report: &NightlyReport) -> Result<(), StoreError> {
+    async fn record_nightly(
+        &self,
+        id: &IntegrationId,
+        report: &NightlyReport,
+    ) -> Result<(), StoreError> {
         if let Some(r) = self.0.lock().unwrap().get_mut(id) {
             r.last_nightly = Some(report.clone());
         }
@@ -232,7 +245,9 @@ impl FakeOAuth {
 #[async_trait]
 impl MyCaseOAuth for FakeOAuth {
     async fn authorize_url(&self, state: &str) -> Result<String, PushError> {
-        Ok(format!("https://auth.example/login_sessions/new?state={state}"))
+        Ok(format!(
+            "https://auth.example/login_sessions/new?state={state}"
+        ))
     }
     async fn exchange_code(&self, code: &str) -> Result<TokenSet, PushError> {
         if self.bad_codes.iter().any(|c| c == code) {

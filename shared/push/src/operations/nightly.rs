@@ -4,6 +4,7 @@
 //! alive, checks the connection, refreshes the custom-field catalogue and re-checks
 //! form mappings, re-drives failed pushes within a budget, and writes a report.
 
+use crate::StoreError;
 use crate::error::PushError;
 use crate::ids::IntegrationId;
 use crate::operations::ports::{
@@ -13,7 +14,6 @@ use crate::operations::ports::{
 use crate::operations::replay;
 use crate::operations::settings::{IntegrationRecord, NightlyHour};
 use crate::outcome::Outcome;
-use crate::StoreError;
 use chrono::{DateTime, Duration, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -219,7 +219,10 @@ impl NightlyWorker {
         // 1. The grant: refreshing restarts MyCase's two-week refresh window.
         match self.health.keep_alive(integration).await {
             Ok(()) => report.token_refreshed = true,
-            Err(e) => self.note_failure(&mut report, id, "token_refresh", &e).await?,
+            Err(e) => {
+                self.note_failure(&mut report, id, "token_refresh", &e)
+                    .await?
+            }
         }
         // 2. The connection, with the tokens we now hold.
         if report.reason.is_none() {
@@ -387,7 +390,11 @@ mod worker_tests {
             integration("int_off", false),
         ]));
         let ledger = Arc::new(MemoryLedger::default());
-        for (id, hours, kind) in [("evt_1", 3, "mycase_unavailable"), ("evt_2", 2, "case_not_found"), ("evt_3", 2, "missing_field")] {
+        for (id, hours, kind) in [
+            ("evt_1", 3, "mycase_unavailable"),
+            ("evt_2", 2, "case_not_found"),
+            ("evt_3", 2, "missing_field"),
+        ] {
             ledger
                 .record(&LedgerEntry {
                     integration_id: IntegrationId::parse("int_ok").unwrap(),
@@ -397,14 +404,22 @@ mod worker_tests {
                     case_id: None,
                     event_time: String::new(),
                     recorded_at: Utc::now() - Duration::hours(hours),
-                    outcome: Outcome::Failed { kind: kind.into(), reason: "r".into(), permanent: true },
+                    outcome: Outcome::Failed {
+                        kind: kind.into(),
+                        reason: "r".into(),
+                        permanent: true,
+                    },
                     event_json: Some("{}".into()),
                 })
                 .await
                 .unwrap();
         }
         let health = Arc::new(FakeHealth::default());
-        health.revoked.lock().unwrap().insert(IntegrationId::parse("int_revoked").unwrap());
+        health
+            .revoked
+            .lock()
+            .unwrap()
+            .insert(IntegrationId::parse("int_revoked").unwrap());
         let queues = Arc::new(MemoryQueues::default());
         let worker = NightlyWorker {
             admin: admin.clone(),
@@ -416,7 +431,10 @@ mod worker_tests {
         };
         let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
 
-        let ok = worker.run(&IntegrationId::parse("int_ok").unwrap(), deadline).await.unwrap();
+        let ok = worker
+            .run(&IntegrationId::parse("int_ok").unwrap(), deadline)
+            .await
+            .unwrap();
         assert_eq!(ok.status, "ok");
         assert!(ok.token_refreshed && ok.connection_ok);
         assert_eq!(ok.counts["messages"].failed, 3);
@@ -424,15 +442,34 @@ mod worker_tests {
         assert_eq!(queues.sent()[0].event_id, "evt_1", "oldest first");
         assert_eq!(admin.get("int_ok").unwrap().last_nightly, Some(ok));
 
-        let revoked = worker.run(&IntegrationId::parse("int_revoked").unwrap(), deadline).await.unwrap();
+        let revoked = worker
+            .run(&IntegrationId::parse("int_revoked").unwrap(), deadline)
+            .await
+            .unwrap();
         assert_eq!(revoked.status, "needs_reconnect");
         assert!(!revoked.connection_ok);
         let record = admin.get("int_revoked").unwrap();
-        assert!(record.integration.needs_reconnect.unwrap().contains("invalid_grant"));
+        assert!(
+            record
+                .integration
+                .needs_reconnect
+                .unwrap()
+                .contains("invalid_grant")
+        );
 
-        let off = worker.run(&IntegrationId::parse("int_off").unwrap(), deadline).await.unwrap();
-        assert_eq!((off.status.as_str(), off.reason.as_deref()), ("skipped", Some("integration_inactive")));
-        assert_eq!(health.kept_alive.lock().unwrap().len(), 1, "only the active, connected one");
+        let off = worker
+            .run(&IntegrationId::parse("int_off").unwrap(), deadline)
+            .await
+            .unwrap();
+        assert_eq!(
+            (off.status.as_str(), off.reason.as_deref()),
+            ("skipped", Some("integration_inactive"))
+        );
+        assert_eq!(
+            health.kept_alive.lock().unwrap().len(),
+            1,
+            "only the active, connected one"
+        );
         assert_eq!(queues.sent().len(), 1);
     }
 
@@ -448,6 +485,10 @@ mod worker_tests {
         assert_eq!(plan(&rec(true), three, false), Plan::Run);
         assert_eq!(plan(&rec(false), three, false), Plan::SkipInactive);
         assert_eq!(plan(&rec(true), four, false), Plan::NotDue);
-        assert_eq!(plan(&rec(true), four, true), Plan::Run, "a manual run takes all");
+        assert_eq!(
+            plan(&rec(true), four, true),
+            Plan::Run,
+            "a manual run takes all"
+        );
     }
 }

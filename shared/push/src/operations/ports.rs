@@ -29,8 +29,11 @@ pub trait IntegrationAdmin: Send + Sync {
         id: &IntegrationId,
         patch: &SettingsPatch,
     ) -> Result<bool, StoreError>;
-    async fn mark_needs_reconnect(&self, id: &IntegrationId, reason: &str)
-    -> Result<(), StoreError>;
+    async fn mark_needs_reconnect(
+        &self,
+        id: &IntegrationId,
+        reason: &str,
+    ) -> Result<(), StoreError>;
     async fn record_nightly(
         &self,
         id: &IntegrationId,

@@ -3,8 +3,8 @@
 //! failed ones are re-driven by the nightly sync within a budget. The pipeline's
 //! idempotency makes each land at most once, however often it is replayed.
 
-use crate::outcome::{LedgerEntry, Outcome, PushType};
 use crate::operations::ports::{EventQueues, ResendEvent};
+use crate::outcome::{LedgerEntry, Outcome, PushType};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -104,7 +104,12 @@ pub async fn resend(
             body,
         };
         match queues.resend(&event).await {
-            Ok(()) => *report.sent.entry(row.push_type.as_str().to_owned()).or_default() += 1,
+            Ok(()) => {
+                *report
+                    .sent
+                    .entry(row.push_type.as_str().to_owned())
+                    .or_default() += 1
+            }
             Err(e) => {
                 warn!(event_id = %row.event_id, error = %e, "could not re-send the event");
                 report.not_sent += 1;
@@ -118,8 +123,8 @@ pub async fn resend(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::operations::fakes::MemoryQueues;
     use crate::ids::{CaseId, EventId, IntegrationId};
+    use crate::operations::fakes::MemoryQueues;
 
     fn row(id: &str, outcome: Outcome, age_hours: i64, with_event: bool) -> LedgerEntry {
         LedgerEntry {
@@ -158,7 +163,15 @@ mod tests {
             row("evt_too_old", failed("mycase_unavailable"), 24 * 20, true),
             row("evt_bad_input", failed("missing_field"), 3, true),
             row("evt_no_body", failed("mycase_unavailable"), 3, false),
-            row("evt_landed", Outcome::Landed { refs: vec![], remarks: vec![] }, 3, false),
+            row(
+                "evt_landed",
+                Outcome::Landed {
+                    refs: vec![],
+                    remarks: vec![],
+                },
+                3,
+                false,
+            ),
             row("evt_skipped", skipped_inactive(), 3, true),
         ];
         let picked: Vec<&str> = redrivable(&rows, Utc::now(), 10)
@@ -193,6 +206,9 @@ mod tests {
             vec!["evt_s1", "evt_s2"],
             "oldest first"
         );
-        assert!(sent.iter().all(|s| s.group == "int_a#41" && s.push_type == PushType::Messages));
+        assert!(
+            sent.iter()
+                .all(|s| s.group == "int_a#41" && s.push_type == PushType::Messages)
+        );
     }
 }

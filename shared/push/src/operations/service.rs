@@ -31,7 +31,10 @@ pub struct Operations {
 
 impl Operations {
     /// `Ok(None)`: no such integration.
-    pub async fn status(&self, id: &IntegrationId) -> Result<Option<IntegrationStatus>, StoreError> {
+    pub async fn status(
+        &self,
+        id: &IntegrationId,
+    ) -> Result<Option<IntegrationStatus>, StoreError> {
         let Some(record) = self.admin.record(id).await? else {
             return Ok(None);
         };
@@ -56,7 +59,10 @@ impl Operations {
         push_type: Option<PushType>,
         progress: &(dyn Fn(usize, usize) + Send + Sync),
     ) -> Result<ReplayReport, StoreError> {
-        let entries = self.ledger.entries(id, LedgerFilter::Outcome("skipped")).await?;
+        let entries = self
+            .ledger
+            .entries(id, LedgerFilter::Outcome("skipped"))
+            .await?;
         let rows = replay::skipped(&entries, push_type);
         let total = rows.len();
         progress(0, total);

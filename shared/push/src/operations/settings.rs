@@ -92,7 +92,10 @@ impl SettingsPatch {
     pub fn from_json(body: &serde_json::Value) -> Result<Self, SettingsError> {
         let obj = body.as_object().ok_or(SettingsError::NotAnObject)?;
         let mut patch = SettingsPatch::default();
-        fn text<'v>(field: &'static str, v: &'v serde_json::Value) -> Result<&'v str, SettingsError> {
+        fn text<'v>(
+            field: &'static str,
+            v: &'v serde_json::Value,
+        ) -> Result<&'v str, SettingsError> {
             v.as_str().map(str::trim).ok_or(SettingsError::Invalid {
                 field,
                 why: "must be a string",
@@ -117,15 +120,13 @@ impl SettingsPatch {
                     })?)
                 }
                 "sender_staff_id" => {
-                    patch.sender_staff_id = Some(
-                        value
-                            .as_i64()
-                            .and_then(|n| StaffId::new(n).ok())
-                            .ok_or(SettingsError::Invalid {
+                    patch.sender_staff_id =
+                        Some(value.as_i64().and_then(|n| StaffId::new(n).ok()).ok_or(
+                            SettingsError::Invalid {
                                 field: "sender_staff_id",
                                 why: "must be a MyCase staff id (a positive integer)",
-                            })?,
-                    )
+                            },
+                        )?)
                 }
                 "documents_folder" => {
                     let folder = if value.is_null() {
@@ -140,12 +141,12 @@ impl SettingsPatch {
                     let mode = match value.as_str() {
                         None if value.is_null() => None,
                         Some("none") => None,
-                        Some(m) => Some(LeadAutomation::parse(m).ok_or(
-                            SettingsError::Invalid {
+                        Some(m) => {
+                            Some(LeadAutomation::parse(m).ok_or(SettingsError::Invalid {
                                 field: "lead_automation",
                                 why: "must be automatic, manual or none",
-                            },
-                        )?),
+                            })?)
+                        }
                         None => {
                             return Err(SettingsError::Invalid {
                                 field: "lead_automation",

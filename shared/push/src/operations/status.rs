@@ -130,8 +130,11 @@ pub fn status(record: &IntegrationRecord, ledger: &[LedgerEntry]) -> Integration
                 ledger.iter().filter(|e| e.push_type == push_type).collect();
             rows.sort_by(|a, b| b.recorded_at.cmp(&a.recorded_at));
             let count = |name: &str| rows.iter().filter(|e| e.outcome.name() == name).count();
-            let recent_problems: Vec<Problem> =
-                rows.iter().flat_map(|e| problems_of(e)).take(RECENT).collect();
+            let recent_problems: Vec<Problem> = rows
+                .iter()
+                .flat_map(|e| problems_of(e))
+                .take(RECENT)
+                .collect();
             let note = match push_type {
                 PushType::Documents if rows.is_empty() => Some(not_sent_through_hona()),
                 PushType::Leads if i.lead_automation.is_none() => {
@@ -215,11 +218,7 @@ pub fn explain_event(ledger: &[LedgerEntry], event_id: &EventId) -> EventExplana
 pub fn render_text(s: &IntegrationStatus) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Integration {} (org {})", s.integration_id, s.org_id);
-    let _ = writeln!(
-        out,
-        "  Active:     {}",
-        if s.active { "yes" } else { "NO" }
-    );
+    let _ = writeln!(out, "  Active:     {}", if s.active { "yes" } else { "NO" });
     let connection = match (&s.connection.needs_reconnect, &s.connection.firm_uuid) {
         (Some(why), _) => format!("NEEDS RECONNECT ({why})"),
         (None, Some(firm)) => format!("healthy (MyCase firm {firm})"),
@@ -339,15 +338,52 @@ mod tests {
     #[test]
     fn the_four_symptoms_get_their_reasons() {
         let ledger = vec![
-            row("evt_m1", PushType::Messages, 30, Outcome::Landed { refs: vec![MyCaseRef::new("message", 1)], remarks: vec![] }),
-            row("evt_m2", PushType::Messages, 20, Outcome::Skipped { reason: "integration_inactive".into() }),
+            row(
+                "evt_m1",
+                PushType::Messages,
+                30,
+                Outcome::Landed {
+                    refs: vec![MyCaseRef::new("message", 1)],
+                    remarks: vec![],
+                },
+            ),
+            row(
+                "evt_m2",
+                PushType::Messages,
+                20,
+                Outcome::Skipped {
+                    reason: "integration_inactive".into(),
+                },
+            ),
             row("evt_m3", PushType::Messages, 10, failed("case_not_found")),
-            row("evt_f1", PushType::FormFields, 5, Outcome::Landed {
-                refs: vec![MyCaseRef::new("case", 7)],
-                remarks: vec![Remark::new("mapping_broken", "question q1: field 12 was deleted")],
-            }),
-            row("evt_f2", PushType::FormFields, 4, Outcome::Skipped { reason: "no_mapped_answers".into() }),
-            row("evt_l1", PushType::Leads, 3, Outcome::Skipped { reason: "no_lead_automation".into() }),
+            row(
+                "evt_f1",
+                PushType::FormFields,
+                5,
+                Outcome::Landed {
+                    refs: vec![MyCaseRef::new("case", 7)],
+                    remarks: vec![Remark::new(
+                        "mapping_broken",
+                        "question q1: field 12 was deleted",
+                    )],
+                },
+            ),
+            row(
+                "evt_f2",
+                PushType::FormFields,
+                4,
+                Outcome::Skipped {
+                    reason: "no_mapped_answers".into(),
+                },
+            ),
+            row(
+                "evt_l1",
+                PushType::Leads,
+                3,
+                Outcome::Skipped {
+                    reason: "no_lead_automation".into(),
+                },
+            ),
         ];
         let s = status(&record(false, Some("invalid_grant")), &ledger);
         assert!(!s.active && !s.connection.healthy);
@@ -356,18 +392,41 @@ mod tests {
 
         let of = |p: PushType| s.push_types.iter().find(|t| t.push_type == p).unwrap();
         let messages = of(PushType::Messages);
-        assert_eq!((messages.landed, messages.skipped, messages.failed), (1, 1, 1));
+        assert_eq!(
+            (messages.landed, messages.skipped, messages.failed),
+            (1, 1, 1)
+        );
         assert!(messages.last_success.is_some());
-        let kinds: Vec<&str> = messages.recent_problems.iter().map(|p| p.diagnosis.kind.as_str()).collect();
-        assert_eq!(kinds, vec!["case_not_found", "integration_inactive"], "most recent first");
-        assert!(messages.recent_problems[0].diagnosis.remedy.contains("Re-link"));
+        let kinds: Vec<&str> = messages
+            .recent_problems
+            .iter()
+            .map(|p| p.diagnosis.kind.as_str())
+            .collect();
+        assert_eq!(
+            kinds,
+            vec!["case_not_found", "integration_inactive"],
+            "most recent first"
+        );
+        assert!(
+            messages.recent_problems[0]
+                .diagnosis
+                .remedy
+                .contains("Re-link")
+        );
 
         let documents = of(PushType::Documents);
-        assert_eq!(documents.note.as_ref().unwrap().kind, "not_sent_through_hona");
+        assert_eq!(
+            documents.note.as_ref().unwrap().kind,
+            "not_sent_through_hona"
+        );
 
         let forms = of(PushType::FormFields);
         assert_eq!(forms.symptom, "form field not updating");
-        let kinds: Vec<&str> = forms.recent_problems.iter().map(|p| p.diagnosis.kind.as_str()).collect();
+        let kinds: Vec<&str> = forms
+            .recent_problems
+            .iter()
+            .map(|p| p.diagnosis.kind.as_str())
+            .collect();
         assert_eq!(kinds, vec!["no_mapped_answers", "mapping_broken"]);
 
         let leads = of(PushType::Leads);
@@ -383,7 +442,12 @@ mod tests {
 
     #[test]
     fn an_event_hona_never_saw_is_not_sent_through_hona() {
-        let ledger = vec![row("evt_d1", PushType::Documents, 5, failed("upload_failed"))];
+        let ledger = vec![row(
+            "evt_d1",
+            PushType::Documents,
+            5,
+            failed("upload_failed"),
+        )];
         let e = explain_event(&ledger, &EventId::parse("evt_d1").unwrap());
         assert_eq!(e.outcome, "failed");
         assert_eq!(e.problems[0].diagnosis.kind, "upload_failed");
