@@ -369,4 +369,19 @@ mod tests {
             "int_a"
         );
     }
+
+    #[tokio::test]
+    async fn the_fixtures_are_requests_this_function_answers() {
+        let (ops, _, _) = setup().await;
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events");
+        for name in ["status", "activate", "settings", "replay"] {
+            let raw = std::fs::read_to_string(dir.join(format!("admin-api.{name}.json"))).unwrap();
+            let event: lambda_http::request::LambdaRequest = serde_json::from_str(&raw).unwrap();
+            let resp = handle(&ops, Request::from(event)).await;
+            // The fixtures name an integration these fakes do not have.
+            assert_eq!(resp.status(), 404, "{name}");
+            let body: Value = serde_json::from_slice(resp.body().as_ref()).unwrap();
+            assert_eq!(body["error"], "unknown_integration", "{name}");
+        }
+    }
 }

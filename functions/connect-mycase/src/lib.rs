@@ -268,4 +268,23 @@ mod tests {
         assert!(body(&denied).contains("access_denied"));
         assert!(vault.0.lock().unwrap().is_empty(), "nothing stored");
     }
+
+    #[tokio::test]
+    async fn the_fixtures_are_requests_this_function_answers() {
+        let (flow, _) = flow();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events");
+        let read = |name: &str| -> Request {
+            let raw = std::fs::read_to_string(dir.join(name)).unwrap();
+            let event: lambda_http::request::LambdaRequest = serde_json::from_str(&raw).unwrap();
+            Request::from(event)
+        };
+        let start = handle(&flow, read("connect-mycase.start.json")).await;
+        assert_eq!(start.status(), 302);
+        let denied = handle(&flow, read("connect-mycase.callback-denied.json")).await;
+        assert_eq!(
+            denied.status(),
+            400,
+            "an unsigned state is refused before anything else"
+        );
+    }
 }

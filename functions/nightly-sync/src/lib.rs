@@ -252,4 +252,24 @@ mod tests {
         );
         assert_eq!(health.kept_alive.lock().unwrap().len(), 1);
     }
+
+    #[test]
+    fn the_fixtures_are_the_three_triggers() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events");
+        let read = |name: &str| -> Value {
+            serde_json::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap()
+        };
+        assert!(matches!(
+            Trigger::from_payload(read("nightly-sync.schedule.json")),
+            Ok(Trigger::Schedule(_))
+        ));
+        assert_eq!(
+            Trigger::from_payload(read("nightly-sync.manual.json")),
+            Ok(Trigger::Manual)
+        );
+        assert!(matches!(
+            Trigger::from_payload(read("nightly-sync.json")),
+            Ok(Trigger::Worker(_))
+        ));
+    }
 }
