@@ -101,6 +101,21 @@ impl Nightly {
                     .as_deref()
                     .and_then(|b| serde_json::from_str::<WorkItem>(b).ok());
                 let Some(item) = item else {
+                    // An on-demand run routed through the queue instead of to the function.
+                    let manual = record
+                        .body
+                        .as_deref()
+                        .and_then(|b| serde_json::from_str::<Value>(b).ok())
+                        .map(Trigger::from_payload);
+                    if let Some(Ok(Trigger::Manual)) = manual {
+                        return match start(self.admin.as_ref(), self.fan_out.as_ref(), Utc::now(), true).await {
+                            Ok(_) => None,
+                            Err(e) => {
+                                warn!(error = %e, "nightly fan-out failed; will retry");
+                                Some(message_id)
+                            }
+                        };
+                    }
                     warn!(message_id = %message_id, "nightly message names no integration; dropped");
                     return None;
                 };
@@ -240,6 +255,9 @@ mod tests {
             {"messageId": "m1", "body": "{\"integration_id\":\"int_a\",\"run\":\"r\"}", "eventSource": "aws:sqs"},
             {"messageId": "m2", "body": "not json", "eventSource": "aws:sqs"}
         ]});
+        let on_demand = json!({"Records": [
+            {"messageId": "m3", "body": "{\"detail-type\":\"Run nightly sync\",\"detail\":{\"run\":\"all\"}}", "eventSource": "aws:sqs"}
+        ]});
         let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
         let out = n
             .handle(Trigger::from_payload(batch).unwrap(), deadline)
@@ -251,6 +269,13 @@ mod tests {
             "ok"
         );
         assert_eq!(health.kept_alive.lock().unwrap().len(), 1);
+
+        // An on-demand run that arrived through the queue fans out like a manual run.
+        let fan_out = Arc::new(MemoryFanOut::default());
+        let n = Nightly { fan_out: fan_out.clone(), ..n };
+        let out = n.handle(Trigger::from_payload(on_demand).unwrap(), deadline).await.unwrap();
+        assert_eq!(out["batchItemFailures"], json!([]));
+        assert_eq!(fan_out.0.lock().unwrap().len(), 1);
     }
 
     #[test]
