@@ -272,8 +272,14 @@ mod tests {
 
         // An on-demand run that arrived through the queue fans out like a manual run.
         let fan_out = Arc::new(MemoryFanOut::default());
-        let n = Nightly { fan_out: fan_out.clone(), ..n };
-        let out = n.handle(Trigger::from_payload(on_demand).unwrap(), deadline).await.unwrap();
+        let n = Nightly {
+            fan_out: fan_out.clone(),
+            ..n
+        };
+        let out = n
+            .handle(Trigger::from_payload(on_demand).unwrap(), deadline)
+            .await
+            .unwrap();
         assert_eq!(out["batchItemFailures"], json!([]));
         assert_eq!(fan_out.0.lock().unwrap().len(), 1);
     }

@@ -46,7 +46,10 @@ impl SandboxHealth {
 impl MyCaseHealth for SandboxHealth {
     async fn keep_alive(&self, i: &Integration) -> Result<(), PushError> {
         let c = self.client(i)?;
-        c.tokens().refresh_now(c.transport()).await.map_err(push_error)
+        c.tokens()
+            .refresh_now(c.transport())
+            .await
+            .map_err(push_error)
     }
     async fn check(&self, i: &Integration) -> Result<(), PushError> {
         self.client(i)?.firm().await.map(|_| ()).map_err(push_error)
@@ -114,7 +117,14 @@ pub async fn run(
             sender_staff_id: StaffId::new(1)?,
             log_target: LogTarget::Thread,
             // Firms across North America's zones.
-            time_zone: ["America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles"][i % 4].parse().map_err(|e| anyhow::anyhow!("{e}"))?,
+            time_zone: [
+                "America/New_York",
+                "America/Chicago",
+                "America/Denver",
+                "America/Los_Angeles",
+            ][i % 4]
+                .parse()
+                .map_err(|e| anyhow::anyhow!("{e}"))?,
             firm_uuid: Some(uuid.clone()),
             documents_folder: None,
             lead_automation: None,
@@ -125,7 +135,10 @@ pub async fn run(
             Arc::new(MemoryTokenStore::new(tokens.clone())),
             Arc::new(MemoryLease::new()),
         );
-        clients.insert(id.clone(), MyCaseClient::new(transport.clone(), Arc::new(manager)));
+        clients.insert(
+            id.clone(),
+            MyCaseClient::new(transport.clone(), Arc::new(manager)),
+        );
         // One push that failed yesterday evening, for the re-drive.
         ledger
             .record(&LedgerEntry {
@@ -162,7 +175,13 @@ pub async fn run(
     let started = Instant::now();
     // The starter (a manual run: every integration, whatever its hour), then the workers.
     start(admin.as_ref(), fan_out.as_ref(), Utc::now(), true).await?;
-    let due: Vec<IntegrationId> = fan_out.0.lock().unwrap().iter().map(|(i, _)| i.clone()).collect();
+    let due: Vec<IntegrationId> = fan_out
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(i, _)| i.clone())
+        .collect();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(3600);
     let worker = &worker;
     let reports: Vec<NightlyReport> = futures::stream::iter(due)
@@ -176,7 +195,10 @@ pub async fn run(
     let cpu = super::run::process_cpu().saturating_sub(cpu_before);
     let stats = sandbox.stats().await?;
     let by_status = super::run::status_counts(&stats);
-    let span = match (stats["first_request_at_ms"].as_i64(), stats["last_request_at_ms"].as_i64()) {
+    let span = match (
+        stats["first_request_at_ms"].as_i64(),
+        stats["last_request_at_ms"].as_i64(),
+    ) {
         (Some(f), Some(l)) if l > f => Some(Duration::from_millis((l - f) as u64)),
         _ => None,
     };

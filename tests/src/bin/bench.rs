@@ -551,7 +551,9 @@ async fn part_n(args: &Args, bin: &std::path::Path) -> anyhow::Result<bool> {
     say!(
         "  MyCase:   a fresh mycase-sandbox process (pid {}), its limit: {} per OAuth client (all firms share it)",
         sandbox.pid(),
-        limit.map(|l| format!("{l} req/s")).unwrap_or_else(|| "none".into())
+        limit
+            .map(|l| format!("{l} req/s"))
+            .unwrap_or_else(|| "none".into())
     );
     say!(
         "  client:   RateLimiter::per_second({rate}) shared by every integration's MyCaseClient; {NIGHTLY_CONCURRENCY} integrations at a time"
@@ -574,8 +576,15 @@ async fn part_n(args: &Args, bin: &std::path::Path) -> anyhow::Result<bool> {
     let rate_wall = mycase_calls as f64 / r.wall.as_secs_f64();
     let per_hour = r.integrations as f64 / r.wall.as_secs_f64() * 3600.0;
     say!();
-    say!("  seeding {} firms and grants (not measured): {:.1} s", r.integrations, r.seeding.as_secs_f64());
-    say!("  wall time, starter + every worker      {:.1} s", r.wall.as_secs_f64());
+    say!(
+        "  seeding {} firms and grants (not measured): {:.1} s",
+        r.integrations,
+        r.seeding.as_secs_f64()
+    );
+    say!(
+        "  wall time, starter + every worker      {:.1} s",
+        r.wall.as_secs_f64()
+    );
     say!(
         "  MyCase calls                           {mycase_calls} ({} API + {} token refreshes), {:.2} per integration",
         r.requests,
@@ -599,8 +608,12 @@ async fn part_n(args: &Args, bin: &std::path::Path) -> anyhow::Result<bool> {
     say!(
         "  capacity at this budget                {per_hour:.0} integrations per hour (the schedule is hourly)"
     );
-    say!("  function CPU                           {:.2} ms per integration", r.cpu.as_secs_f64() * 1000.0 / r.integrations as f64);
-    let all_ok = ok == r.integrations && kept_alive == r.integrations && r.redriven == r.integrations;
+    say!(
+        "  function CPU                           {:.2} ms per integration",
+        r.cpu.as_secs_f64() * 1000.0 / r.integrations as f64
+    );
+    let all_ok =
+        ok == r.integrations && kept_alive == r.integrations && r.redriven == r.integrations;
     say!();
     say!(
         "  checked        {}: {ok} of {} reports ok, {kept_alive} grants refreshed, {} failed pushes re-driven",

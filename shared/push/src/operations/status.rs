@@ -128,7 +128,7 @@ pub fn status(record: &IntegrationRecord, ledger: &[LedgerEntry]) -> Integration
         .map(|&push_type| {
             let mut rows: Vec<&LedgerEntry> =
                 ledger.iter().filter(|e| e.push_type == push_type).collect();
-            rows.sort_by(|a, b| b.recorded_at.cmp(&a.recorded_at));
+            rows.sort_by_key(|e| std::cmp::Reverse(e.recorded_at));
             let count = |name: &str| rows.iter().filter(|e| e.outcome.name() == name).count();
             let recent_problems: Vec<Problem> = rows
                 .iter()
