@@ -2,14 +2,20 @@
 # Creates (or repairs) the repo's Python venv with the local-stack tools, pinned:
 #   moto[server]  - the AWS emulator (DynamoDB, SQS, Secrets Manager, S3) the tests run against
 #   cargo-lambda  - the Lambda runtime emulator (`cargo lambda watch`); pulls in ziglang
-# Idempotent: a no-op (well under a second) when the venv already has these versions.
+# With --sam it also keeps a second venv, .venv-sam, with the AWS SAM CLI (pinned) for
+# `sam validate --lint` (kept apart: SAM and moto pin different boto3 versions).
+# Idempotent: a no-op (well under a second) when the venvs already have these versions.
 # Exports nothing: callers put "$ROOT/.venv/bin" on PATH themselves.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
 
+WITH_SAM=0
+[[ "${1:-}" == "--sam" ]] && WITH_SAM=1
+
 MOTO_VERSION="5.2.5"
+SAM_CLI_VERSION="1.170.0"
 CARGO_LAMBDA_VERSION="1.9.2"
 
 log() { echo "bootstrap: $*"; }
@@ -67,3 +73,14 @@ fi
 for bin in moto_server cargo-lambda; do
   [[ -x "$VENV/bin/$bin" ]] || { log "missing $VENV/bin/$bin after install"; exit 1; }
 done
+
+if [[ "$WITH_SAM" == 1 ]]; then
+  SAM_VENV="$ROOT/.venv-sam"
+  if [[ "$("$SAM_VENV/bin/sam" --version 2>/dev/null)" != "SAM CLI, version $SAM_CLI_VERSION" ]]; then
+    log "installing aws-sam-cli==$SAM_CLI_VERSION into $SAM_VENV"
+    [[ -x "$SAM_VENV/bin/python" ]] || "$VENV/bin/python" -m venv "$SAM_VENV"
+    "$SAM_VENV/bin/python" -m pip install --quiet --disable-pip-version-check "aws-sam-cli==$SAM_CLI_VERSION"
+  fi
+  [[ -x "$SAM_VENV/bin/sam" ]] || { log "missing $SAM_VENV/bin/sam after install"; exit 1; }
+  log "ok: .venv-sam has aws-sam-cli==$SAM_CLI_VERSION"
+fi

@@ -8,12 +8,15 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-"$ROOT/scripts/bootstrap.sh"
+"$ROOT/scripts/bootstrap.sh" --sam
 export PATH="$ROOT/.venv/bin:$PATH"
 
-# The SAM template must lint clean (cfn-lint comes with moto[server]).
+# The SAM template must lint clean (cfn-lint comes with moto[server]) and pass SAM's own
+# validation (offline; SAM_CLI_TELEMETRY=0 keeps it from phoning home).
 echo "test.sh: cfn-lint infra/template.yaml"
 cfn-lint infra/template.yaml
+echo "test.sh: sam validate --lint"
+SAM_CLI_TELEMETRY=0 "$ROOT/.venv-sam/bin/sam" validate --lint --template infra/template.yaml
 
 # The end-to-end tests run the function binaries (target/debug/<function>) under the
 # emulator: build them first. Same command the harness uses before it starts a function, so

@@ -10,6 +10,8 @@
 //! | ledger table | `hona-ledger-<sfx>` | `integration_id` (S) + `event_id` (S) |
 //! | case-threads table | `hona-case-threads-<sfx>` | `case_key` (S) |
 //! | leases table | `hona-leases-<sfx>` | `lease_id` (S) |
+//! | leads table | `hona-leads-<sfx>` | `lead_key` (S) |
+//! | mappings table | `hona-mappings-<sfx>` | `integration_id` (S) + `mapping_key` (S) |
 //! | messages queue | `messages-<sfx>.fifo`, DLQ `messages-dlq-<sfx>.fifo` | |
 //! | notifications queue | `notifications-<sfx>.fifo`, DLQ `notifications-dlq-<sfx>.fifo` | |
 //! | documents queue | `documents-<sfx>`, DLQ `documents-dlq-<sfx>` (standard) | |
@@ -44,6 +46,15 @@ pub const FUNCTION_QUEUES: &[(&str, &str)] = &[
     ("map-form-fields", "form-fields"),
     ("convert-leads", "leads"),
     ("nightly-sync", "nightly"),
+];
+
+/// The functions that read Form Field Mapping's table (`HONA_MAPPINGS_TABLE`).
+pub const FUNCTIONS_WITH_MAPPINGS: &[&str] = &[
+    "map-form-fields",
+    "mapping-api",
+    "nightly-sync",
+    "admin-api",
+    "hona-ops",
 ];
 
 /// The OAuth client the functions use (also registered in the sandbox's default config).
@@ -89,6 +100,8 @@ pub struct Tables {
     pub ledger: String,
     pub case_threads: String,
     pub leases: String,
+    pub leads: String,
+    pub mappings: String,
 }
 
 pub struct LocalStack {
@@ -130,13 +143,17 @@ impl LocalStack {
             ledger: format!("hona-ledger-{sfx}"),
             case_threads: format!("hona-case-threads-{sfx}"),
             leases: format!("hona-leases-{sfx}"),
+            leads: format!("hona-leads-{sfx}"),
+            mappings: format!("hona-mappings-{sfx}"),
         };
-        let specs: [(&str, &str, Option<&str>); 5] = [
+        let specs: Vec<(&str, &str, Option<&str>)> = vec![
             (&tables.integrations, "integration_id", None),
             (&tables.idempotency, "id", None),
             (&tables.ledger, "integration_id", Some("event_id")),
             (&tables.case_threads, "case_key", None),
             (&tables.leases, "lease_id", None),
+            (&tables.leads, "lead_key", None),
+            (&tables.mappings, "integration_id", Some("mapping_key")),
         ];
         for (name, pk, sk) in specs {
             aws.create_table(name, pk, sk).await?;
@@ -279,6 +296,9 @@ impl LocalStack {
             ("HONA_LEASES_TABLE", self.tables.leases.clone()),
             ("HONA_SECRET_PREFIX", self.secret_prefix.clone()),
         ];
+        if FUNCTIONS_WITH_MAPPINGS.contains(&function) {
+            env.push(("HONA_MAPPINGS_TABLE", self.tables.mappings.clone()));
+        }
         if let Some(q) = self.queue_for(function) {
             env.push(("HONA_DEAD_LETTER_QUEUE_URL", q.dlq_url.clone()));
         }
@@ -296,6 +316,10 @@ impl LocalStack {
         }
         if function == "nightly-sync" {
             env.push(("HONA_NIGHTLY_QUEUE_URL", self.nightly.url.clone()));
+        }
+        if function == "convert-leads" {
+            // Only lead conversion keeps each lead's client.
+            env.push(("HONA_LEADS_TABLE", self.tables.leads.clone()));
         }
         env.push(("RUST_LOG", self.options.rust_log.clone()));
         env.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
@@ -329,7 +353,7 @@ impl LocalStack {
     /// A human-readable summary (for the demo).
     pub fn describe(&self) -> String {
         format!(
-            "moto (AWS):        {}\nMyCase sandbox:    {}\nmessages queue:    {}\n  dlq:             {}\nnotifications:     {}\n  dlq:             {}\ndocuments queue:   {}\nform-fields queue: {}\nleads queue:       {}\nnightly queue:     {}\ntables:            {}, {}, {}, {}, {}\nsecret prefix:     {}\ndocuments bucket:  {}",
+            "moto (AWS):        {}\nMyCase sandbox:    {}\nmessages queue:    {}\n  dlq:             {}\nnotifications:     {}\n  dlq:             {}\ndocuments queue:   {}\nform-fields queue: {}\nleads queue:       {}\nnightly queue:     {}\ntables:            {}\nsecret prefix:     {}\ndocuments bucket:  {}",
             self.endpoint_url(),
             self.mycase_url,
             self.messages.url,
@@ -340,11 +364,17 @@ impl LocalStack {
             self.form_fields.url,
             self.leads.url,
             self.nightly.url,
-            self.tables.integrations,
-            self.tables.idempotency,
-            self.tables.ledger,
-            self.tables.case_threads,
-            self.tables.leases,
+            [
+                &self.tables.integrations,
+                &self.tables.idempotency,
+                &self.tables.ledger,
+                &self.tables.case_threads,
+                &self.tables.leases,
+                &self.tables.leads,
+                &self.tables.mappings,
+            ]
+            .map(String::as_str)
+            .join(", "),
             self.secret_prefix,
             self.documents_bucket,
         )

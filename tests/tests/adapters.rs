@@ -4,18 +4,19 @@
 use aws_adapters::dead_letters::SqsDeadLetters;
 use aws_adapters::dynamo::idempotency::DynamoIdempotency;
 use aws_adapters::dynamo::integrations::DynamoIntegrations;
+use aws_adapters::dynamo::leads::DynamoLeadConversions;
 use aws_adapters::dynamo::lease::DynamoRefreshLease;
 use aws_adapters::dynamo::ledger::DynamoLedger;
 use aws_adapters::dynamo::threads::DynamoThreads;
 use aws_adapters::secrets::SecretsTokenStore;
 use chrono::Utc;
 use hona_e2e::LocalStack;
-use hona_push::ids::{EventId, IntegrationId};
+use hona_push::ids::{ClientId, EventId, IntegrationId};
 use hona_push::integration::LogTarget;
 use hona_push::outcome::{Landed, LedgerEntry, MyCaseRef, Outcome, PushType};
 use hona_push::ports::{
-    CaseThreads, Claim, DeadLetter, DeadLetters, IdempotencyStore, IntegrationStore, Ledger,
-    ThreadSlot,
+    CaseThreads, Claim, DeadLetter, DeadLetters, IdempotencyStore, IntegrationStore,
+    LeadConversions, LeadSlot, Ledger, ThreadSlot,
 };
 use mycase_client::{RefreshLease, TokenSet, TokenStore};
 use serde_json::json;
@@ -137,6 +138,76 @@ async fn a_thread_is_claimed_by_one_racer_and_published_only_by_it() -> anyhow::
     assert!(threads.claim("int_a#42", "evt_2", until, now).await?);
     threads.release("int_a#42", "evt_2").await?;
     assert_eq!(threads.get("int_a#42").await?, None);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lead_is_claimed_by_one_racer_and_its_client_kept_for_good() -> anyhow::Result<()> {
+    let stack = LocalStack::start().await?;
+    let leads = DynamoLeadConversions::new(stack.aws.dynamodb.clone(), stack.tables.leads.clone());
+    let now = Utc::now();
+    let until = now + chrono::Duration::seconds(30);
+    assert_eq!(leads.get("int_a#lead_1").await?, None);
+    assert!(leads.claim("int_a#lead_1", "evt_1", until, now).await?);
+    assert!(
+        !leads.claim("int_a#lead_1", "evt_2", until, now).await?,
+        "the second racer loses"
+    );
+    assert!(matches!(
+        leads.get("int_a#lead_1").await?,
+        Some(LeadSlot::Converting { owner, .. }) if owner == "evt_1"
+    ));
+    let client = ClientId::new(5001)?;
+    assert!(
+        leads
+            .set_converted("int_a#lead_1", "evt_2", client)
+            .await
+            .is_err(),
+        "only the owner records the client"
+    );
+    leads.set_converted("int_a#lead_1", "evt_1", client).await?;
+    assert_eq!(
+        leads.get("int_a#lead_1").await?,
+        Some(LeadSlot::Converted(client))
+    );
+    assert!(
+        !leads
+            .claim(
+                "int_a#lead_1",
+                "evt_3",
+                until,
+                now + chrono::Duration::days(365)
+            )
+            .await?,
+        "a converted lead is never reclaimed"
+    );
+    leads.release("int_a#lead_1", "evt_1").await?;
+    assert_eq!(
+        leads.get("int_a#lead_1").await?,
+        Some(LeadSlot::Converted(client)),
+        "release never drops a converted lead"
+    );
+
+    // A lapsed claim can be taken over; a released one at once.
+    let past = now - chrono::Duration::seconds(1);
+    assert!(
+        leads
+            .claim(
+                "int_a#lead_2",
+                "evt_1",
+                past,
+                now - chrono::Duration::seconds(31)
+            )
+            .await?
+    );
+    assert!(leads.claim("int_a#lead_2", "evt_2", until, now).await?);
+    leads.release("int_a#lead_2", "evt_1").await?;
+    assert!(
+        leads.get("int_a#lead_2").await?.is_some(),
+        "only the owner releases"
+    );
+    leads.release("int_a#lead_2", "evt_2").await?;
+    assert_eq!(leads.get("int_a#lead_2").await?, None);
     Ok(())
 }
 

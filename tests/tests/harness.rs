@@ -45,6 +45,7 @@ async fn stack_starts_with_every_resource_and_cleans_up() -> anyhow::Result<()> 
         ),
         (&stack.tables.case_threads, vec![("case_key", "HASH")]),
         (&stack.tables.leases, vec![("lease_id", "HASH")]),
+        (&stack.tables.leads, vec![("lead_key", "HASH")]),
     ];
     for (name, keys) in expected {
         assert!(name.ends_with(&stack.suffix), "{name}");
@@ -183,6 +184,14 @@ async fn stack_starts_with_every_resource_and_cleans_up() -> anyhow::Result<()> 
     assert_eq!(
         env_n["HONA_DEAD_LETTER_QUEUE_URL"],
         stack.notifications.dlq_url
+    );
+    let env_l: std::collections::BTreeMap<String, String> =
+        stack.function_env("convert-leads").into_iter().collect();
+    assert_eq!(env_l["HONA_DEAD_LETTER_QUEUE_URL"], stack.leads.dlq_url);
+    assert_eq!(env_l["HONA_LEADS_TABLE"], stack.tables.leads);
+    assert!(
+        !env.contains_key("HONA_LEADS_TABLE"),
+        "only convert-leads needs it"
     );
 
     // The sandbox answers HTTP.

@@ -8,9 +8,9 @@ use std::sync::Arc;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda::init_tracing();
-    let aws = Aws::from_env_without_dead_letters().await?;
+    let aws = Aws::from_env_without_queue().await?;
     let ops = Arc::new(Operations {
-        admin: aws.integration_admin(),
+        admin: aws.integrations(),
         ledger: aws.ledger_history(),
         queues: aws.event_queues(),
     });

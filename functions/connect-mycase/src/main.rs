@@ -12,7 +12,7 @@ use std::sync::Arc;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda::init_tracing();
-    let aws = Aws::from_env_without_dead_letters().await?;
+    let aws = Aws::from_env_without_queue().await?;
     let key = load_state_signing_key(&aws.secrets, &aws.names.state_signing_key_secret())
         .await
         .map_err(|e| format!("connect state signing key: {}", e.message()))?;
@@ -31,7 +31,7 @@ async fn main() -> Result<(), Error> {
             aws.secrets.clone(),
             aws.names.clone(),
         )),
-        admin: aws.integration_admin(),
+        admin: aws.integrations(),
     });
     lambda_http::run(service_fn(move |req: Request| {
         let flow = flow.clone();

@@ -19,7 +19,7 @@ async fn main() -> Result<(), Error> {
         .nightly
         .clone()
         .ok_or("missing environment variable(s): HONA_NIGHTLY_QUEUE_URL")?;
-    let admin = aws.integration_admin();
+    let admin = aws.integrations();
     let nightly = Arc::new(Nightly {
         admin: admin.clone(),
         fan_out: Arc::new(NightlyQueue::new(aws.sqs.clone(), nightly_url)),

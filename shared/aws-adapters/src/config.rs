@@ -36,12 +36,13 @@ impl ResourceNames {
         Self::read(true)
     }
 
-    /// For the functions no queue feeds (the HTTP ones): no dead-letter queue to name.
-    pub fn from_env_without_dead_letters() -> Result<Self, MissingConfig> {
+    /// For a function no queue feeds (the mapping API): `HONA_DEAD_LETTER_QUEUE_URL` is
+    /// not read and stays empty, and such a function never builds the pipeline's stores.
+    pub fn from_env_without_queue() -> Result<Self, MissingConfig> {
         Self::read(false)
     }
 
-    fn read(dead_letters: bool) -> Result<Self, MissingConfig> {
+    fn read(with_queue: bool) -> Result<Self, MissingConfig> {
         let mut missing = Vec::new();
         let mut read = |name: &'static str| match env::var(name) {
             Ok(v) if !v.trim().is_empty() => v,
@@ -57,7 +58,7 @@ impl ResourceNames {
             case_threads_table: read("HONA_CASE_THREADS_TABLE"),
             leases_table: read("HONA_LEASES_TABLE"),
             secret_prefix: read("HONA_SECRET_PREFIX").trim_end_matches('/').to_owned(),
-            dead_letter_queue_url: if dead_letters {
+            dead_letter_queue_url: if with_queue {
                 read("HONA_DEAD_LETTER_QUEUE_URL")
             } else {
                 String::new()
@@ -67,6 +68,15 @@ impl ResourceNames {
             Ok(names)
         } else {
             Err(MissingConfig(missing))
+        }
+    }
+
+    /// `HONA_LEADS_TABLE`: read only by `convert-leads`, so the other functions
+    /// need not be given it.
+    pub fn leads_table() -> Result<String, MissingConfig> {
+        match env::var("HONA_LEADS_TABLE") {
+            Ok(v) if !v.trim().is_empty() => Ok(v),
+            _ => Err(MissingConfig(vec!["HONA_LEADS_TABLE"])),
         }
     }
 
@@ -145,4 +155,12 @@ pub fn nightly_redrive_budget() -> usize {
         .ok()
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(50)
+}
+
+/// `HONA_MAPPINGS_TABLE`: Form Field Mapping's table (only the functions that use it read it).
+pub fn mappings_table() -> Result<String, MissingConfig> {
+    match env::var("HONA_MAPPINGS_TABLE") {
+        Ok(v) if !v.trim().is_empty() => Ok(v),
+        _ => Err(MissingConfig(vec!["HONA_MAPPINGS_TABLE"])),
+    }
 }

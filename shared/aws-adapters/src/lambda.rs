@@ -98,7 +98,7 @@ pub async fn handle<P: Push>(
             let (status, reason) = match disposition {
                 Disposition::Landed => ("landed", None),
                 Disposition::AlreadyLanded => ("already_landed", None),
-                Disposition::Skipped => ("skipped", None),
+                Disposition::Skipped(reason) => ("skipped", Some(reason)),
                 Disposition::DeadLettered(reason) => ("dead_lettered", Some(reason)),
             };
             Ok(json!({ "status": status, "reason": reason }))

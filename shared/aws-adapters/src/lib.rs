@@ -15,6 +15,8 @@ use config::ResourceNames;
 use hona_push::Stores;
 use hona_push::communications::CommunicationsLog;
 use hona_push::communications::thread::ReadyThreadCache;
+use hona_push::forms::FormFieldUpkeep;
+use hona_push::leads::LeadConversion;
 use mycase_client::{MyCaseEndpoints, RateLimiter, RetryPolicy, Transport};
 use std::sync::Arc;
 
@@ -42,9 +44,10 @@ impl Aws {
         Self::with_names(ResourceNames::from_env()?).await
     }
 
-    /// For the HTTP functions, which no queue feeds (so no dead-letter queue).
-    pub async fn from_env_without_dead_letters() -> Result<Self, BootError> {
-        Self::with_names(ResourceNames::from_env_without_dead_letters()?).await
+    /// For the HTTP functions and the CLI (no queue, so no dead-letter queue and no
+    /// [`Aws::stores`]).
+    pub async fn from_env_without_queue() -> Result<Self, BootError> {
+        Self::with_names(ResourceNames::from_env_without_queue()?).await
     }
 
     async fn with_names(names: ResourceNames) -> Result<Self, BootError> {
@@ -65,13 +68,19 @@ impl Aws {
         })
     }
 
+    /// The integrations table on its own (the mapping API; and, as `IntegrationAdmin`,
+    /// connect, activation, settings and the nightly sync).
+    pub fn integrations(&self) -> Arc<dynamo::integrations::DynamoIntegrations> {
+        Arc::new(dynamo::integrations::DynamoIntegrations::new(
+            self.dynamo.clone(),
+            self.names.integrations_table.clone(),
+        ))
+    }
+
     pub fn stores(&self) -> Stores {
         let names = &self.names;
         Stores {
-            integrations: Arc::new(dynamo::integrations::DynamoIntegrations::new(
-                self.dynamo.clone(),
-                names.integrations_table.clone(),
-            )),
+            integrations: self.integrations(),
             idempotency: Arc::new(dynamo::idempotency::DynamoIdempotency::new(
                 self.dynamo.clone(),
                 names.idempotency_table.clone(),
@@ -96,12 +105,20 @@ impl Aws {
         ))
     }
 
-    /// Integration records, for operations (connect, activation, settings, nightly).
-    pub fn integration_admin(&self) -> Arc<dynamo::integrations::DynamoIntegrations> {
-        Arc::new(dynamo::integrations::DynamoIntegrations::new(
+    /// Form Field Mapping's mappings and catalogue (`HONA_MAPPINGS_TABLE`).
+    pub fn mappings(&self) -> Result<Arc<dynamo::mappings::DynamoMappings>, BootError> {
+        Ok(Arc::new(dynamo::mappings::DynamoMappings::new(
             self.dynamo.clone(),
-            self.names.integrations_table.clone(),
-        ))
+            config::mappings_table()?,
+        )))
+    }
+
+    /// The catalogue refresh and mapping re-check (the mapping API and the nightly sync).
+    pub fn form_field_upkeep(&self) -> Result<FormFieldUpkeep, BootError> {
+        Ok(FormFieldUpkeep {
+            mappings: self.mappings()?,
+            mycase: self.mycase(),
+        })
     }
 
     /// The ledger, read back (status, replay, nightly counts).
@@ -129,5 +146,16 @@ impl Aws {
             ))),
             mycase: self.mycase(),
         }
+    }
+
+    /// Lead conversion: each lead's client in `HONA_LEADS_TABLE`, MyCase per integration.
+    pub fn lead_conversion(&self) -> Result<LeadConversion, BootError> {
+        Ok(LeadConversion {
+            conversions: Arc::new(dynamo::leads::DynamoLeadConversions::new(
+                self.dynamo.clone(),
+                ResourceNames::leads_table()?,
+            )),
+            mycase: self.mycase(),
+        })
     }
 }

@@ -10,9 +10,10 @@ use crate::dynamo::lease::DynamoRefreshLease;
 use crate::secrets::{SecretsTokenStore, load_oauth_app};
 use async_trait::async_trait;
 use hona_push::PushError;
+use hona_push::forms::CaseFields;
 use hona_push::ids::IntegrationId;
 use hona_push::integration::Integration;
-use hona_push::ports::{Communications, Connect};
+use hona_push::ports::{Clients, Communications, Connect};
 use mycase_client::{MyCaseClient, OAuthApp, TokenManager, Transport};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -84,17 +85,25 @@ impl MyCaseConnector {
     }
 }
 
-#[async_trait]
-impl Connect<dyn Communications> for MyCaseConnector {
-    async fn connect(
-        &self,
-        integration: &Integration,
-        deadline: tokio::time::Instant,
-    ) -> Result<Arc<dyn Communications>, PushError> {
-        let client = self.client(integration).await?;
-        Ok(Arc::new(client.with_deadline(deadline)))
-    }
+/// The connector hands out the one MyCase client, scoped to the invocation's deadline,
+/// behind whichever port a push type needs.
+macro_rules! connect_as {
+    ($($port:path),+ $(,)?) => {$(
+        #[async_trait]
+        impl Connect<dyn $port> for MyCaseConnector {
+            async fn connect(
+                &self,
+                integration: &Integration,
+                deadline: tokio::time::Instant,
+            ) -> Result<Arc<dyn $port>, PushError> {
+                let client = self.client(integration).await?;
+                Ok(Arc::new(client.with_deadline(deadline)))
+            }
+        }
+    )+};
 }
+
+connect_as!(Communications, Clients, CaseFields);
 
 /// The nightly keep-alive and connection check, with the integration's own tokens.
 #[async_trait]

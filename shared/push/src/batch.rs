@@ -112,7 +112,7 @@ async fn process_group<P: Push>(
         {
             RecordResult::Done(D::Landed) => report.landed += 1,
             RecordResult::Done(D::AlreadyLanded) => report.already_landed += 1,
-            RecordResult::Done(D::Skipped) => report.skipped += 1,
+            RecordResult::Done(D::Skipped(_)) => report.skipped += 1,
             RecordResult::Done(D::DeadLettered(_)) => report.dead_lettered += 1,
             RecordResult::Retry(_) => {
                 report.retried += 1;

@@ -2,12 +2,13 @@
 //! tests or with the `fakes` feature, so they never reach a release binary.
 
 use crate::error::{PushError, StoreError};
-use crate::ids::{CaseId, EventId, IntegrationId, StaffId};
+use crate::ids::{CaseId, ClientId, EventId, IntegrationId, StaffId};
 use crate::integration::Integration;
 use crate::outcome::{Landed, LedgerEntry, Outcome};
 use crate::ports::{
-    CaseThreads, Claim, Communications, Connect, DeadLetter, DeadLetters, IdempotencyStore,
-    IntegrationStore, Ledger, ThreadSlot,
+    CaseThreads, Claim, ClientContact, ClientLookup, Clients, Communications, Connect,
+    DUPLICATE_EMAIL, DeadLetter, DeadLetters, IdempotencyStore, IntegrationStore, LeadConversions,
+    LeadSlot, Ledger, NewClientContact, PhoneField, ThreadSlot,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -333,6 +334,8 @@ pub struct FakeConnector {
     pub firms: Mutex<HashMap<IntegrationId, Arc<FakeMyCase>>>,
     /// When set, `connect` fails with it (e.g. a revoked grant).
     pub refuse: Mutex<Option<PushError>>,
+    /// Each firm's MyCase clients (lead conversion).
+    pub client_books: Mutex<HashMap<IntegrationId, Arc<FakeClientBook>>>,
 }
 
 impl FakeConnector {
@@ -354,5 +357,205 @@ impl Connect<dyn Communications> for FakeConnector {
         }
         let firm: Arc<dyn Communications> = self.firm(integration.id.as_str());
         Ok(firm)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lead conversion
+
+/// A firm's MyCase clients, with exact case-insensitive filters (as the sandbox).
+#[derive(Default)]
+pub struct FakeClientBook {
+    pub clients: Mutex<Vec<FakeClient>>,
+    /// Every lookup made, as `(filter, value)`.
+    pub lookups: Mutex<Vec<(String, String)>>,
+    /// Errors returned by the next calls, one per call.
+    pub fail_next: Mutex<VecDeque<PushError>>,
+    /// Added (as a person in MyCase would) right before the next create, making it
+    /// collide with this email: the race a 422 reports.
+    pub added_before_next_create: Mutex<Option<FakeClient>>,
+    next_id: Mutex<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FakeClient {
+    pub id: i64,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: Option<String>,
+    pub cell: Option<String>,
+    pub work: Option<String>,
+    pub home: Option<String>,
+    pub notes: Option<String>,
+}
+
+impl FakeClientBook {
+    pub fn add(&self, mut client: FakeClient) -> i64 {
+        let mut next = self.next_id.lock().unwrap();
+        *next += 1;
+        client.id = 5000 + *next;
+        let id = client.id;
+        self.clients.lock().unwrap().push(client);
+        id
+    }
+    pub fn all(&self) -> Vec<FakeClient> {
+        self.clients.lock().unwrap().clone()
+    }
+    fn gate(&self) -> Result<(), PushError> {
+        match self.fail_next.lock().unwrap().pop_front() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+fn same(have: &Option<String>, want: &str) -> bool {
+    have.as_deref()
+        .is_some_and(|h| h.trim().eq_ignore_ascii_case(want.trim()))
+}
+
+#[async_trait]
+impl Clients for FakeClientBook {
+    async fn find_clients(&self, by: ClientLookup<'_>) -> Result<Vec<ClientContact>, PushError> {
+        // A real round trip: lets racing conversions interleave.
+        tokio::task::yield_now().await;
+        self.gate()?;
+        let (filter, value) = match by {
+            ClientLookup::Email(e) => ("email", e),
+            ClientLookup::Phone(PhoneField::Cell, p) => ("cell_phone_number", p),
+            ClientLookup::Phone(PhoneField::Work, p) => ("work_phone_number", p),
+            ClientLookup::Phone(PhoneField::Home, p) => ("home_phone_number", p),
+        };
+        self.lookups
+            .lock()
+            .unwrap()
+            .push((filter.to_owned(), value.to_owned()));
+        Ok(self
+            .all()
+            .into_iter()
+            .filter(|c| match by {
+                ClientLookup::Email(e) => same(&c.email, e),
+                ClientLookup::Phone(PhoneField::Cell, p) => same(&c.cell, p),
+                ClientLookup::Phone(PhoneField::Work, p) => same(&c.work, p),
+                ClientLookup::Phone(PhoneField::Home, p) => same(&c.home, p),
+            })
+            .map(|c| ClientContact {
+                id: ClientId::new(c.id).expect("positive"),
+                email: c.email.clone(),
+                phones: [&c.cell, &c.work, &c.home]
+                    .into_iter()
+                    .flatten()
+                    .cloned()
+                    .collect(),
+            })
+            .collect())
+    }
+
+    async fn create_client(&self, client: &NewClientContact) -> Result<ClientId, PushError> {
+        tokio::task::yield_now().await;
+        self.gate()?;
+        if let Some(other) = self.added_before_next_create.lock().unwrap().take() {
+            self.add(other);
+        }
+        if let Some(email) = &client.email
+            && self.all().iter().any(|c| same(&c.email, email))
+        {
+            return Err(PushError::permanent(DUPLICATE_EMAIL, "email taken"));
+        }
+        let id = self.add(FakeClient {
+            id: 0,
+            first_name: client.first_name.clone(),
+            last_name: client.last_name.clone(),
+            email: client.email.clone(),
+            cell: client.cell_phone_number.clone(),
+            work: None,
+            home: None,
+            notes: Some(client.notes.clone()),
+        });
+        Ok(ClientId::new(id).expect("positive"))
+    }
+}
+
+#[async_trait]
+impl Connect<dyn Clients> for FakeConnector {
+    async fn connect(
+        &self,
+        integration: &Integration,
+        _deadline: tokio::time::Instant,
+    ) -> Result<Arc<dyn Clients>, PushError> {
+        if let Some(e) = self.refuse.lock().unwrap().clone() {
+            return Err(e);
+        }
+        let book: Arc<dyn Clients> = self.client_book(integration.id.as_str());
+        Ok(book)
+    }
+}
+
+impl FakeConnector {
+    /// The fake MyCase clients of one firm.
+    pub fn client_book(&self, integration: &str) -> Arc<FakeClientBook> {
+        let id = IntegrationId::parse(integration).expect("valid integration id");
+        self.client_books
+            .lock()
+            .unwrap()
+            .entry(id)
+            .or_default()
+            .clone()
+    }
+}
+
+#[derive(Default)]
+pub struct MemoryLeadConversions(pub Mutex<HashMap<String, LeadSlot>>);
+
+#[async_trait]
+impl LeadConversions for MemoryLeadConversions {
+    async fn get(&self, key: &str) -> Result<Option<LeadSlot>, StoreError> {
+        Ok(self.0.lock().unwrap().get(key).cloned())
+    }
+    async fn claim(
+        &self,
+        key: &str,
+        owner: &str,
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let mut slots = self.0.lock().unwrap();
+        let free = match slots.get(key) {
+            None => true,
+            Some(LeadSlot::Converting { until, .. }) => *until < now,
+            Some(LeadSlot::Converted(_)) => false,
+        };
+        if free {
+            slots.insert(
+                key.to_owned(),
+                LeadSlot::Converting {
+                    owner: owner.to_owned(),
+                    until,
+                },
+            );
+        }
+        Ok(free)
+    }
+    async fn set_converted(
+        &self,
+        key: &str,
+        owner: &str,
+        client: ClientId,
+    ) -> Result<(), StoreError> {
+        let mut slots = self.0.lock().unwrap();
+        match slots.get(key) {
+            Some(LeadSlot::Converting { owner: o, .. }) if o == owner => {
+                slots.insert(key.to_owned(), LeadSlot::Converted(client));
+                Ok(())
+            }
+            _ => Err(StoreError::new("leads", "set_converted", "claim lost")),
+        }
+    }
+    async fn release(&self, key: &str, owner: &str) -> Result<(), StoreError> {
+        let mut slots = self.0.lock().unwrap();
+        if matches!(slots.get(key), Some(LeadSlot::Converting { owner: o, .. }) if o == owner) {
+            slots.remove(key);
+        }
+        Ok(())
     }
 }

@@ -104,6 +104,26 @@ prefixed_id!(
     ""
 );
 
+prefixed_id!(
+    /// A Hona lead (a prospective client captured by the chatbot or the voice AI agent).
+    LeadId,
+    "lead id",
+    ""
+);
+
+prefixed_id!(
+    /// A Hona intake form.
+    FormId,
+    "form id",
+    ""
+);
+prefixed_id!(
+    /// One question of a Hona form (stable across submissions).
+    QuestionId,
+    "question id",
+    ""
+);
+
 /// Implements a MyCase numeric id: a positive integer (MyCase ids are JSON integers).
 macro_rules! mycase_id {
     ($(#[$doc:meta])* $name:ident, $what:literal) => {
@@ -154,6 +174,12 @@ mycase_id!(
     /// A MyCase staff member id.
     StaffId,
     "MyCase staff id"
+);
+
+mycase_id!(
+    /// A MyCase custom field id.
+    CustomFieldId,
+    "MyCase custom field id"
 );
 
 /// A phone number in E.164 form (`+15551234567`).
@@ -230,6 +256,61 @@ impl<'de> Deserialize<'de> for E164Phone {
     }
 }
 
+/// An email address as a lead gave it: one `@`, a local part, a dotted domain, no
+/// spaces. Kept as typed (MyCase shows it); compared case-insensitively, as MyCase's
+/// unique-email rule and its `filter[email]` do.
+#[derive(Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct EmailAddress(String);
+
+impl EmailAddress {
+    pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
+        const WHAT: &str = "email address";
+        let email = raw.trim();
+        let bad = |why| Err(InvalidValue { what: WHAT, why });
+        if email.len() > 254 {
+            return bad("longer than 254 characters");
+        }
+        if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return bad("has spaces or control characters");
+        }
+        let Some((local, domain)) = email.split_once('@') else {
+            return bad("has no '@'");
+        };
+        if local.is_empty() || domain.contains('@') {
+            return bad("needs exactly one '@' after a non-empty name");
+        }
+        let labels: Vec<&str> = domain.split('.').collect();
+        if labels.len() < 2 || labels.iter().any(|l| l.is_empty()) {
+            return bad("the domain needs a dot and no empty parts");
+        }
+        Ok(Self(email.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Same mailbox, whatever the letter case.
+    pub fn matches(&self, other: &str) -> bool {
+        self.0.eq_ignore_ascii_case(other.trim())
+    }
+}
+
+/// Redacted: an email address is personal data and must never reach a log line.
+impl fmt::Debug for EmailAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("EmailAddress(<redacted>)")
+    }
+}
+
+impl<'de> Deserialize<'de> for EmailAddress {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        Self::parse(&raw).map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,5 +373,26 @@ mod tests {
         assert!(r.is_err());
         let r: Result<EventId, _> = serde_json::from_str("\"a/b\"");
         assert!(r.is_err());
+    }
+
+    #[test]
+    fn emails_parse_and_compare_case_insensitively() {
+        let e = EmailAddress::parse(" Jane.Doe@Example.com ").unwrap();
+        assert_eq!(e.as_str(), "Jane.Doe@Example.com");
+        assert!(e.matches("jane.doe@example.COM"));
+        assert!(!e.matches("jane@example.com"));
+        assert!(!format!("{e:?}").contains("Jane"));
+        for raw in [
+            "",
+            "jane",
+            "@example.com",
+            "jane@",
+            "jane@example",
+            "jane@@example.com",
+            "jane doe@example.com",
+            "jane@example..com",
+        ] {
+            assert!(EmailAddress::parse(raw).is_err(), "{raw} should be refused");
+        }
     }
 }

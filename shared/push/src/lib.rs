@@ -4,6 +4,7 @@
 //! - [`pipeline`]: the one pipeline every push type runs (parse → gate on Active →
 //!   idempotency → push → ledger) and [`batch`]: one SQS batch, FIFO order kept.
 //! - [`communications`]: the 2-Way Messages and Notifications push types.
+//! - [`leads`]: Lead Conversion (captured leads become MyCase clients, never twice).
 //! - [`ports`]: the small traits at the I/O edge; [`mycase_adapter`] puts the MyCase
 //!   client behind them; the AWS adapters live in their own crate.
 
@@ -11,8 +12,10 @@ pub mod batch;
 pub mod communications;
 pub mod error;
 pub mod event;
+pub mod forms;
 pub mod ids;
 pub mod integration;
+pub mod leads;
 pub mod mycase_adapter;
 pub mod operations;
 pub mod outcome;

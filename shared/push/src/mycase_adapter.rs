@@ -2,12 +2,15 @@
 //! domain's terms (what a firm's operator can act on).
 
 use crate::error::PushError;
-use crate::ids::{CaseId, StaffId};
-use crate::ports::Communications;
+use crate::ids::{CaseId, ClientId, StaffId};
+use crate::ports::{
+    ClientContact, ClientLookup, Clients, Communications, DUPLICATE_EMAIL, NewClientContact,
+    PhoneField,
+};
 use async_trait::async_trait;
 use mycase_client::MyCaseClient;
 use mycase_client::MyCaseError;
-use mycase_client::model::{IdRef, NewMessage, NewMessageThread, NewNote};
+use mycase_client::model::{ClientFilter, IdRef, NewClient, NewMessage, NewMessageThread, NewNote};
 
 /// Puts a MyCase failure in the domain's words. Descriptions from MyCase are left
 /// out: they can echo the values that were sent.
@@ -98,5 +101,68 @@ impl Communications for MyCaseClient {
             .await
             .map_err(push_error)?;
         Ok(created.id)
+    }
+}
+
+#[async_trait]
+impl Clients for MyCaseClient {
+    async fn find_clients(&self, by: ClientLookup<'_>) -> Result<Vec<ClientContact>, PushError> {
+        let mut filter = ClientFilter::default();
+        match by {
+            ClientLookup::Email(email) => filter.email = Some(email.to_owned()),
+            ClientLookup::Phone(PhoneField::Cell, p) => {
+                filter.cell_phone_number = Some(p.to_owned())
+            }
+            ClientLookup::Phone(PhoneField::Work, p) => {
+                filter.work_phone_number = Some(p.to_owned())
+            }
+            ClientLookup::Phone(PhoneField::Home, p) => {
+                filter.home_phone_number = Some(p.to_owned())
+            }
+        }
+        let found = self.clients(&filter).await.map_err(push_error)?;
+        Ok(found
+            .into_iter()
+            .filter_map(|c| {
+                let phones = c.phone_numbers().map(str::to_owned).collect();
+                Some(ClientContact {
+                    id: ClientId::new(c.id).ok()?,
+                    email: c.email,
+                    phones,
+                })
+            })
+            .collect())
+    }
+
+    async fn create_client(&self, client: &NewClientContact) -> Result<ClientId, PushError> {
+        let request = NewClient {
+            first_name: client.first_name.clone(),
+            last_name: client.last_name.clone(),
+            email: client.email.clone(),
+            cell_phone_number: client.cell_phone_number.clone(),
+            notes: Some(client.notes.clone()),
+            ..NewClient::default()
+        };
+        match MyCaseClient::create_client(self, &request).await {
+            Ok(created) => ClientId::new(created.id).map_err(|_| {
+                PushError::permanent(
+                    "mycase_decode",
+                    "MyCase returned a client without a valid id.",
+                )
+            }),
+            Err(MyCaseError::Rejected {
+                status: 422,
+                details,
+            }) if details
+                .iter()
+                .any(|d| d.pointer.as_deref() == Some("/email")) =>
+            {
+                Err(PushError::permanent(
+                    DUPLICATE_EMAIL,
+                    "MyCase refused the new client: its email belongs to another client.",
+                ))
+            }
+            Err(e) => Err(push_error(e)),
+        }
     }
 }

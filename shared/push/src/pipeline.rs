@@ -74,8 +74,8 @@ pub enum Disposition {
     Landed,
     /// Pushed by an earlier delivery; nothing sent again.
     AlreadyLanded,
-    /// Recorded as skipped (e.g. the integration is inactive); replayable.
-    Skipped,
+    /// Recorded as skipped, with the reason (e.g. `integration_inactive`); replayable.
+    Skipped(String),
     /// Sent to the dead-letter queue with this machine-readable reason.
     DeadLettered(String),
 }
@@ -183,7 +183,7 @@ impl<P: Push> Pipeline<P> {
                         reason = "integration_inactive",
                         "event skipped"
                     );
-                    RecordResult::Done(Disposition::Skipped)
+                    RecordResult::Done(Disposition::Skipped("integration_inactive".into()))
                 }
                 Err(kind) => RecordResult::Retry(kind),
             };
@@ -230,9 +230,11 @@ impl<P: Push> Pipeline<P> {
                     warn!(error = %e, "could not release the idempotency claim");
                 }
                 info!(outcome = "skipped", reason = %reason, "event skipped");
-                let outcome = Outcome::Skipped { reason };
+                let outcome = Outcome::Skipped {
+                    reason: reason.clone(),
+                };
                 match self.record(event, outcome, Some(body)).await {
-                    Ok(()) => RecordResult::Done(Disposition::Skipped),
+                    Ok(()) => RecordResult::Done(Disposition::Skipped(reason)),
                     Err(kind) => RecordResult::Retry(kind),
                 }
             }

@@ -192,7 +192,7 @@ async fn an_inactive_integration_skips_and_a_replay_after_activation_lands_once(
     let body = message("evt_1", "int_a", "org_a", 41, "while inactive");
     assert_eq!(
         m.process(&body, None, soon()).await,
-        RecordResult::Done(Disposition::Skipped)
+        RecordResult::Done(Disposition::Skipped("integration_inactive".into()))
     );
     assert!(w.mycase.firm("int_a").posted().is_empty());
     let skipped = w
@@ -585,7 +585,7 @@ async fn a_push_can_skip_an_event_and_a_redelivery_decides_again() {
     for _ in 0..2 {
         assert_eq!(
             p.process(&body, None, soon()).await,
-            RecordResult::Done(Disposition::Skipped)
+            RecordResult::Done(Disposition::Skipped("nothing_to_push".into()))
         );
     }
     assert!(matches!(

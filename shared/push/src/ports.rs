@@ -3,7 +3,7 @@
 //! adapter over the MyCase client, and `fakes` in memory for unit tests.
 
 use crate::error::{PushError, StoreError};
-use crate::ids::{CaseId, EventId, IntegrationId, StaffId};
+use crate::ids::{CaseId, ClientId, EventId, IntegrationId, StaffId};
 use crate::integration::Integration;
 use crate::outcome::{Landed, LedgerEntry};
 use async_trait::async_trait;
@@ -138,4 +138,90 @@ pub trait CaseThreads: Send + Sync {
     async fn release(&self, key: &str, owner: &str) -> Result<(), StoreError>;
     /// Forgets a thread MyCase no longer has, so the next entry makes a new one.
     async fn forget(&self, key: &str, thread: i64) -> Result<(), StoreError>;
+}
+
+/// Which of a MyCase client's phone numbers a lookup filters on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhoneField {
+    Cell,
+    Work,
+    Home,
+}
+
+impl PhoneField {
+    pub const ALL: [PhoneField; 3] = [PhoneField::Cell, PhoneField::Work, PhoneField::Home];
+}
+
+/// One exact `filter[...]` lookup on `GET /v1/clients`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientLookup<'a> {
+    Email(&'a str),
+    Phone(PhoneField, &'a str),
+}
+
+/// A MyCase client as lead matching sees it (values as MyCase stores them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientContact {
+    pub id: ClientId,
+    pub email: Option<String>,
+    /// Cell, work and home numbers on file, as typed in MyCase.
+    pub phones: Vec<String>,
+}
+
+/// The body of `POST /v1/clients` for a converted lead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewClientContact {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: Option<String>,
+    pub cell_phone_number: Option<String>,
+    /// The client's `notes` (visible to the firm only).
+    pub notes: String,
+}
+
+/// What lead conversion needs from MyCase: find clients, create one.
+#[async_trait]
+pub trait Clients: Send + Sync {
+    /// Every client the filter returns (all pages).
+    async fn find_clients(&self, by: ClientLookup<'_>) -> Result<Vec<ClientContact>, PushError>;
+    /// `POST /v1/clients`. A 422 on `/email` (the address belongs to another
+    /// client) is the error kind [`DUPLICATE_EMAIL`].
+    async fn create_client(&self, client: &NewClientContact) -> Result<ClientId, PushError>;
+}
+
+/// The error kind of a `POST /v1/clients` refused because the email is taken.
+pub const DUPLICATE_EMAIL: &str = "duplicate_email";
+
+/// The state of one lead's conversion (DynamoDB `leads`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LeadSlot {
+    /// The lead is linked to this MyCase client, for good.
+    Converted(ClientId),
+    /// Someone is converting it; their claim lapses at `until`.
+    Converting { owner: String, until: DateTime<Utc> },
+}
+
+/// Keeps each lead's client, so a lead becomes at most one client however many
+/// events (captured, conversion requested, redeliveries) ask for it.
+#[async_trait]
+pub trait LeadConversions: Send + Sync {
+    async fn get(&self, key: &str) -> Result<Option<LeadSlot>, StoreError>;
+    /// Succeeds when no slot exists or the existing claim lapsed before `now`.
+    async fn claim(
+        &self,
+        key: &str,
+        owner: &str,
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// Records the lead's client (only the claim's owner may).
+    async fn set_converted(
+        &self,
+        key: &str,
+        owner: &str,
+        client: ClientId,
+    ) -> Result<(), StoreError>;
+    /// Gives up a claim whose conversion failed before anything was created in
+    /// MyCase. Only the claim's owner may, and never once converted.
+    async fn release(&self, key: &str, owner: &str) -> Result<(), StoreError>;
 }

@@ -128,11 +128,11 @@ async fn source_queue(push: PushType) -> anyhow::Result<String> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let aws = Aws::from_env_without_dead_letters()
+    let aws = Aws::from_env_without_queue()
         .await
         .context("reading the environment")?;
     let ops = Operations {
-        admin: aws.integration_admin(),
+        admin: aws.integrations(),
         ledger: aws.ledger_history(),
         queues: aws.event_queues(),
     };

@@ -3,8 +3,10 @@
 pub mod connect_states;
 pub mod idempotency;
 pub mod integrations;
+pub mod leads;
 pub mod lease;
 pub mod ledger;
+pub mod mappings;
 pub mod threads;
 
 use aws_sdk_dynamodb::types::AttributeValue;

@@ -1,0 +1,17 @@
+//! `map-form-fields`: Form Field Mapping (`form.submitted`) into the mapped custom
+//! fields of each submission's case. SQS trigger (the form-fields queue).
+
+use aws_adapters::{Aws, lambda};
+use hona_push::Pipeline;
+use hona_push::forms::MapFormFields;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    lambda::init_tracing();
+    let aws = Aws::from_env().await?;
+    let push = MapFormFields {
+        mappings: aws.mappings()?,
+        mycase: aws.mycase(),
+    };
+    lambda::run(Pipeline::new(push, aws.stores())).await
+}
