@@ -706,3 +706,125 @@ async fn dead_letters_replayed_with_the_cli_land_once_and_status_names_a_missing
     );
     Ok(())
 }
+
+/// The sandbox's MyCase API as the firm's admin (with the firm's first access token).
+async fn as_firm_admin(
+    stack: &LocalStack,
+    seeded: &SeededFirm,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> anyhow::Result<Value> {
+    let mut request = reqwest::Client::new()
+        .request(method, format!("{}/v1/{path}", stack.mycase_url()))
+        .bearer_auth(&seeded.initial_access_token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await?;
+    let status = response.status();
+    let text = response.text().await?;
+    anyhow::ensure!(status.is_success(), "{path} answered {status}: {text}");
+    Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_nightly_flags_a_mapping_whose_field_was_deleted_in_mycase() -> anyhow::Result<()> {
+    let stack = LocalStack::start_with(options()).await?;
+    let spec = firm(
+        "Lin Injury Law",
+        "org_lin",
+        "int_mycase_lin",
+        "America/Chicago",
+        true,
+    );
+    let seeded = seed_firm(&stack, &spec).await?;
+    let field = as_firm_admin(
+        &stack,
+        &seeded,
+        reqwest::Method::POST,
+        "custom_fields",
+        Some(
+            json!({"name": "Injury description", "parent_type": "case", "field_type": "long_text"}),
+        ),
+    )
+    .await?["id"]
+        .as_i64()
+        .expect("a field id");
+    let mapping_api = stack.start_function("mapping-api").await?;
+    let saved = call(
+        &mapping_api,
+        "PUT",
+        &format!(
+            "/integrations/{}/forms/frm_intake/questions/q_injury/mapping",
+            spec.integration_id
+        ),
+        &[],
+        Some(&json!({"question_type": "long_text", "custom_field_id": field}).to_string()),
+    )
+    .await?;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+
+    // The firm's admin deletes the field in MyCase; the nightly re-check notices.
+    as_firm_admin(
+        &stack,
+        &seeded,
+        reqwest::Method::DELETE,
+        &format!("custom_fields/{field}"),
+        None,
+    )
+    .await?;
+    let nightly = stack.start_function("nightly-sync").await?;
+    let manual = nightly.invoke(&json!({"run": "all"}), INVOKE).await?;
+    assert_eq!(manual["sent"], 1, "{manual}");
+    drain(&stack, "nightly-sync", &nightly).await?;
+
+    let item = integration_item(&stack, spec.integration_id)
+        .await?
+        .unwrap();
+    let report: Value = serde_json::from_str(item["last_nightly"].as_str().unwrap_or("null"))?;
+    assert_eq!(report["status"], "ok", "{report}");
+    assert_eq!(report["mappings"]["mappings_checked"], 1, "{report}");
+    let broken = &report["mappings"]["broken"][0];
+    assert_eq!(
+        (
+            broken["kind"].as_str(),
+            broken["question_id"].as_str(),
+            broken["field_id"].as_i64()
+        ),
+        (Some("field_deleted"), Some("q_injury"), Some(field)),
+        "{report}"
+    );
+
+    // Operators see it under "form field not updating", in the API and the CLI.
+    let admin = stack.start_function("admin-api").await?;
+    let status = call(
+        &admin,
+        "GET",
+        &format!("/integrations/{}/status", spec.integration_id),
+        &[],
+        None,
+    )
+    .await?
+    .json();
+    let forms = status["push_types"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["push_type"] == "form_fields")
+        .cloned()
+        .unwrap();
+    assert_eq!(forms["symptom"], "form field not updating");
+    assert_eq!(
+        forms["broken_mappings"][0]["kind"], "field_deleted",
+        "{forms}"
+    );
+    let text = hona_ops(&stack, &["status", spec.integration_id])?;
+    assert!(
+        text.contains("question q_injury → field") && text.contains("BROKEN [field_deleted]"),
+        "{text}"
+    );
+    assert!(text.contains("Re-map the question"), "{text}");
+    assert!(text.contains("1 mappings checked, 1 broken"), "{text}");
+    Ok(())
+}

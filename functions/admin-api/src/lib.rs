@@ -261,6 +261,7 @@ mod tests {
             admin: admin.clone(),
             ledger,
             queues: queues.clone(),
+            mappings: Arc::new(hona_push::forms::fakes::MemoryMappings::default()),
         };
         (ops, admin, queues)
     }

@@ -13,6 +13,7 @@ async fn main() -> Result<(), Error> {
         admin: aws.integrations(),
         ledger: aws.ledger_history(),
         queues: aws.event_queues(),
+        mappings: aws.mappings()?,
     });
     lambda_http::run(service_fn(move |req: Request| {
         let ops = ops.clone();

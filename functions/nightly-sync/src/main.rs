@@ -27,8 +27,8 @@ async fn main() -> Result<(), Error> {
             admin,
             ledger: aws.ledger_history(),
             health: aws.mycase(),
-            // Issue 4's catalogue refresh and mapping re-check plug in here.
-            mappings: None,
+            // Form Field Mapping's catalogue refresh and mapping re-check.
+            mappings: Some(Arc::new(aws.form_field_upkeep()?)),
             queues: aws.event_queues(),
             redrive_budget: nightly_redrive_budget(),
         },

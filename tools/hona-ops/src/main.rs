@@ -135,6 +135,7 @@ async fn main() -> anyhow::Result<()> {
         admin: aws.integrations(),
         ledger: aws.ledger_history(),
         queues: aws.event_queues(),
+        mappings: aws.mappings().context("reading the environment")?,
     };
     match cli.command {
         Command::List => {

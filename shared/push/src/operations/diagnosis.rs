@@ -101,6 +101,18 @@ fn explain(kind: &str) -> (&'static str, &'static str) {
             "An answer did not fit its MyCase field (too long, not an option, wrong format) and was left out.",
             "Pick a compatible MyCase field for that question, or add the missing list option in MyCase.",
         ),
+        "field_deleted" => (
+            "The mapped MyCase custom field was deleted, so the mapping is broken and nothing is written to it.",
+            "Re-map the question to an existing compatible MyCase field in Hona.",
+        ),
+        "field_retyped" | "not_a_case_field" | "question_retyped" => (
+            "The mapped MyCase field (or the form question) changed type, so the mapping no longer fits and nothing is written to it.",
+            "Re-map the question to a compatible MyCase case field in Hona.",
+        ),
+        "option_gone" => (
+            "A choice is mapped to a dropdown option that no longer exists in MyCase.",
+            "Add the option back in MyCase or re-map the choice in Hona.",
+        ),
         "mapping_broken" => (
             "The mapped MyCase field was deleted or changed type, so the mapping is broken and nothing is written to it.",
             "Re-map the question to an existing compatible MyCase field in Hona.",

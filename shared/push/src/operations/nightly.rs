@@ -473,6 +473,51 @@ mod worker_tests {
         assert_eq!(queues.sent().len(), 1);
     }
 
+    #[tokio::test]
+    async fn a_mapping_to_a_deleted_field_is_found_broken_by_the_nightly() {
+        use crate::forms::fakes::{FakeFieldsConnector, MemoryMappings};
+        use crate::forms::{FormFieldUpkeep, Mapping, MappingStore};
+        let admin = Arc::new(MemoryAdmin::with([integration("int_ok", true)]));
+        let mappings = Arc::new(MemoryMappings::default());
+        let saved: Mapping = serde_json::from_value(serde_json::json!({
+            "integration_id": "int_ok", "form_id": "frm_intake", "question_id": "q_injury",
+            "question_type": "long_text", "field_id": 12, "field_type": "long_text",
+            "status": {"status": "ok"}, "saved_at": "2026-11-20T10:00:00Z"
+        }))
+        .unwrap();
+        mappings.put(&saved).await.unwrap();
+        let mycase = Arc::new(FakeFieldsConnector::default());
+        // The firm's admin deleted field 12; another case field remains.
+        mycase
+            .firm("int_ok")
+            .add_field(13, "case", "short_text", &[]);
+        let worker = NightlyWorker {
+            admin: admin.clone(),
+            ledger: Arc::new(MemoryLedger::default()),
+            health: Arc::new(FakeHealth::default()),
+            mappings: Some(Arc::new(FormFieldUpkeep {
+                mappings: mappings.clone(),
+                mycase,
+            })),
+            queues: Arc::new(MemoryQueues::default()),
+            redrive_budget: 10,
+        };
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+        let report = worker
+            .run(&IntegrationId::parse("int_ok").unwrap(), deadline)
+            .await
+            .unwrap();
+        let check = report.mappings.expect("mappings re-checked");
+        assert_eq!((check.fields, check.mappings_checked), (1, 1));
+        assert_eq!(check.broken.len(), 1);
+        assert_eq!(check.broken[0].kind, "field_deleted");
+        assert_eq!(check.broken[0].question_id, "q_injury");
+        assert!(matches!(
+            mappings.status(&saved),
+            Some(crate::forms::MappingStatus::Broken(_))
+        ));
+    }
+
     #[test]
     fn the_starter_runs_due_active_ones_and_skips_due_inactive_ones() {
         let rec = |active| IntegrationRecord {

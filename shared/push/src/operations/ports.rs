@@ -93,8 +93,63 @@ pub struct MappingCheck {
     /// Case custom fields in the refreshed catalogue.
     pub fields: usize,
     pub mappings_checked: usize,
-    /// (mapping, plain reason) of every mapping found broken.
-    pub broken: Vec<(String, String)>,
+    /// Every mapping found broken.
+    pub broken: Vec<BrokenMapping>,
+}
+
+/// A form mapping that cannot be written through, and why (ids only, never values).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BrokenMapping {
+    pub form_id: String,
+    pub question_id: String,
+    pub field_id: i64,
+    /// `field_deleted`, `field_retyped`, `option_gone`, `not_a_case_field`, `question_retyped`.
+    pub kind: String,
+    pub reason: String,
+}
+
+impl BrokenMapping {
+    /// The broken mappings of a mapping store's list.
+    pub fn of(mappings: &[crate::forms::Mapping]) -> Vec<BrokenMapping> {
+        mappings
+            .iter()
+            .filter_map(|m| match &m.status {
+                crate::forms::MappingStatus::Broken(b) => Some(BrokenMapping {
+                    form_id: m.form_id.to_string(),
+                    question_id: m.question_id.to_string(),
+                    field_id: m.field_id.get(),
+                    kind: b.kind.clone(),
+                    reason: b.reason.clone(),
+                }),
+                crate::forms::MappingStatus::Ok => None,
+            })
+            .collect()
+    }
+}
+
+/// Issue 4's upkeep is the nightly's mapping check: one read of MyCase's fields refreshes
+/// the catalogue and re-checks every mapping; the broken ones are then listed by reason.
+#[async_trait]
+impl FormMappingCheck for crate::forms::FormFieldUpkeep {
+    async fn refresh_and_recheck(
+        &self,
+        integration: &Integration,
+        deadline: tokio::time::Instant,
+    ) -> Result<MappingCheck, PushError> {
+        let report = self.recheck_mappings(integration, deadline).await?;
+        let fields = self
+            .mappings
+            .catalogue(&integration.id)
+            .await?
+            .map(|c| c.fields.len())
+            .unwrap_or(0);
+        let mappings = self.mappings.list(&integration.id).await?;
+        Ok(MappingCheck {
+            fields,
+            mappings_checked: report.checked,
+            broken: BrokenMapping::of(&mappings),
+        })
+    }
 }
 
 /// Refreshes the cached custom-field catalogue and re-checks every form mapping,

@@ -1,8 +1,11 @@
 //! What the admin API and the CLI both do with an integration, over the ports.
 
 use crate::StoreError;
+use crate::forms::MappingStore;
 use crate::ids::{EventId, IntegrationId};
-use crate::operations::ports::{EventQueues, IntegrationAdmin, LedgerFilter, LedgerHistory};
+use crate::operations::ports::{
+    BrokenMapping, EventQueues, IntegrationAdmin, LedgerFilter, LedgerHistory,
+};
 use crate::operations::replay::{self, ReplayReport};
 use crate::operations::status::{self, EventExplanation, IntegrationStatus};
 use crate::outcome::PushType;
@@ -27,6 +30,8 @@ pub struct Operations {
     pub admin: Arc<dyn IntegrationAdmin>,
     pub ledger: Arc<dyn LedgerHistory>,
     pub queues: Arc<dyn EventQueues>,
+    /// Form Field Mapping's store: the status lists broken mappings.
+    pub mappings: Arc<dyn MappingStore>,
 }
 
 impl Operations {
@@ -39,7 +44,8 @@ impl Operations {
             return Ok(None);
         };
         let ledger = self.ledger.entries(id, LedgerFilter::All).await?;
-        Ok(Some(status::status(&record, &ledger)))
+        let broken = BrokenMapping::of(&self.mappings.list(id).await?);
+        Ok(Some(status::status(&record, &ledger, &broken)))
     }
 
     pub async fn explain(

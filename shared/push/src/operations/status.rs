@@ -6,6 +6,7 @@
 use crate::ids::EventId;
 use crate::operations::diagnosis::{Diagnosis, diagnose, not_sent_through_hona};
 use crate::operations::nightly::NightlyReport;
+use crate::operations::ports::BrokenMapping;
 use crate::operations::settings::IntegrationRecord;
 use crate::outcome::{LedgerEntry, Outcome, PushType};
 use chrono::{DateTime, Utc};
@@ -77,6 +78,17 @@ pub struct PushTypeStatus {
     pub recent_problems: Vec<Problem>,
     /// Said when there is nothing to look at (e.g. no document was ever sent through Hona).
     pub note: Option<Diagnosis>,
+    /// Form fields only: mappings that cannot be written through (the nightly re-check
+    /// and every push mark them).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub broken_mappings: Vec<BrokenMappingStatus>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BrokenMappingStatus {
+    #[serde(flatten)]
+    pub mapping: BrokenMapping,
+    pub remedy: &'static str,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -113,8 +125,13 @@ fn problems_of(entry: &LedgerEntry) -> Vec<Problem> {
     }
 }
 
-/// Builds the status from the record and the integration's ledger rows.
-pub fn status(record: &IntegrationRecord, ledger: &[LedgerEntry]) -> IntegrationStatus {
+/// Builds the status from the record, the integration's ledger rows and its broken form
+/// mappings.
+pub fn status(
+    record: &IntegrationRecord,
+    ledger: &[LedgerEntry],
+    broken_mappings: &[BrokenMapping],
+) -> IntegrationStatus {
     let i = &record.integration;
     let mut problems = Vec::new();
     if !i.active {
@@ -154,6 +171,17 @@ pub fn status(record: &IntegrationRecord, ledger: &[LedgerEntry]) -> Integration
                 failed: count("failed"),
                 recent_problems,
                 note,
+                broken_mappings: if push_type == PushType::FormFields {
+                    broken_mappings
+                        .iter()
+                        .map(|m| BrokenMappingStatus {
+                            mapping: m.clone(),
+                            remedy: diagnose(&m.kind).remedy,
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                },
             }
         })
         .collect();
@@ -275,6 +303,18 @@ pub fn render_text(s: &IntegrationStatus) -> String {
         if let Some(note) = &t.note {
             let _ = writeln!(out, "    · {}\n      → {}", note.reason, note.remedy);
         }
+        for m in &t.broken_mappings {
+            let _ = writeln!(
+                out,
+                "    - mapping form {} question {} → field {} BROKEN [{}] {}\n      → {}",
+                m.mapping.form_id,
+                m.mapping.question_id,
+                m.mapping.field_id,
+                m.mapping.kind,
+                m.mapping.reason,
+                m.remedy
+            );
+        }
         for p in &t.recent_problems {
             let _ = writeln!(
                 out,
@@ -385,7 +425,14 @@ mod tests {
                 },
             ),
         ];
-        let s = status(&record(false, Some("invalid_grant")), &ledger);
+        let broken = [BrokenMapping {
+            form_id: "frm_intake".into(),
+            question_id: "q_injury".into(),
+            field_id: 12,
+            kind: "field_deleted".into(),
+            reason: "custom field 12 no longer exists in MyCase".into(),
+        }];
+        let s = status(&record(false, Some("invalid_grant")), &ledger, &broken);
         assert!(!s.active && !s.connection.healthy);
         let kinds: Vec<&str> = s.problems.iter().map(|p| p.kind.as_str()).collect();
         assert_eq!(kinds, vec!["integration_inactive", "reconnect_needed"]);
@@ -428,6 +475,9 @@ mod tests {
             .map(|p| p.diagnosis.kind.as_str())
             .collect();
         assert_eq!(kinds, vec!["no_mapped_answers", "mapping_broken"]);
+        assert_eq!(forms.broken_mappings.len(), 1);
+        assert!(forms.broken_mappings[0].remedy.contains("Re-map"));
+        assert!(of(PushType::Messages).broken_mappings.is_empty());
 
         let leads = of(PushType::Leads);
         assert_eq!(leads.note.as_ref().unwrap().kind, "no_lead_automation");
@@ -438,6 +488,10 @@ mod tests {
         assert!(text.contains("NEEDS RECONNECT (invalid_grant)"), "{text}");
         assert!(text.contains("form field not updating"), "{text}");
         assert!(text.contains("Map the form's questions"), "{text}");
+        assert!(
+            text.contains("question q_injury → field 12 BROKEN [field_deleted]"),
+            "{text}"
+        );
     }
 
     #[test]
