@@ -13,6 +13,8 @@ use chrono::Utc;
 use futures::StreamExt;
 use hona_push::PushError;
 use hona_push::fakes::MemoryLedger;
+use hona_push::forms::fakes::MemoryMappings;
+use hona_push::forms::{CaseFields, FormFieldUpkeep, Mapping, MappingStore};
 use hona_push::ids::{EventId, IntegrationId, OrgId, StaffId};
 use hona_push::integration::{Integration, LogTarget};
 use hona_push::mycase_adapter::push_error;
@@ -20,6 +22,7 @@ use hona_push::operations::fakes::{MemoryAdmin, MemoryFanOut, MemoryQueues};
 use hona_push::operations::nightly::{NightlyReport, NightlyWorker, start};
 use hona_push::operations::ports::MyCaseHealth;
 use hona_push::outcome::{LedgerEntry, Outcome, PushType};
+use hona_push::ports::Connect;
 use hona_push::ports::Ledger;
 use mycase_client::fakes::{MemoryLease, MemoryTokenStore};
 use mycase_client::{MyCaseClient, RateLimiter, TokenManager, TokenSet, Transport};
@@ -32,6 +35,17 @@ use super::setup;
 /// `aws_adapters::mycase::MyCaseConnector` does over Secrets Manager).
 struct SandboxHealth {
     clients: HashMap<IntegrationId, MyCaseClient>,
+}
+
+#[async_trait]
+impl Connect<dyn CaseFields> for SandboxHealth {
+    async fn connect(
+        &self,
+        i: &Integration,
+        deadline: tokio::time::Instant,
+    ) -> Result<Arc<dyn CaseFields>, PushError> {
+        Ok(Arc::new(self.client(i)?.with_deadline(deadline)))
+    }
 }
 
 impl SandboxHealth {
@@ -102,7 +116,6 @@ pub async fn run(
         .await
         .into_iter()
         .collect::<Result<_, _>>()?;
-    let seeding = seeding_started.elapsed();
 
     let transport: Arc<Transport> = setup::transport(sandbox, RateLimiter::per_second(rate))?;
     let mut integrations = Vec::with_capacity(n);
@@ -158,18 +171,62 @@ pub async fn run(
             })
             .await?;
     }
+    // Each firm has three case fields, one of them mapped from an intake question. Set up
+    // with the sandbox's limit off (it is seeding, not measured), then the limit is back.
+    let limit = sandbox.faults().await?["rate_limit_per_second"].clone();
+    sandbox
+        .patch_faults(json!({"rate_limit_per_second": null}))
+        .await?;
+    let mappings = Arc::new(MemoryMappings::default());
+    for (i, (uuid, tokens)) in seeded.iter().enumerate() {
+        let _ = uuid;
+        let mut field_ids = Vec::new();
+        for (name, kind) in [
+            ("Injury", "long_text"),
+            ("Court date", "date"),
+            ("Claim no.", "short_text"),
+        ] {
+            let created = reqwest::Client::new()
+                .post(format!(
+                    "{}/v1/custom_fields",
+                    sandbox.base_url().trim_end_matches('/')
+                ))
+                .bearer_auth(&tokens.access_token)
+                .json(&json!({"name": name, "parent_type": "case", "field_type": kind}))
+                .send()
+                .await?
+                .error_for_status()?
+                .json::<serde_json::Value>()
+                .await?;
+            field_ids.push(created["id"].as_i64().context("field id")?);
+        }
+        let mapping: Mapping = serde_json::from_value(json!({
+            "integration_id": format!("int_nightly_{i:05}"), "form_id": "frm_intake",
+            "question_id": "q_injury", "question_type": "long_text", "field_id": field_ids[0],
+            "field_type": "long_text", "status": {"status": "ok"}, "saved_at": "2026-11-20T10:00:00Z"
+        }))?;
+        mappings.put(&mapping).await?;
+    }
+    sandbox
+        .patch_faults(json!({"rate_limit_per_second": limit}))
+        .await?;
     let admin = Arc::new(MemoryAdmin::with(integrations));
     let fan_out = Arc::new(MemoryFanOut::default());
     let queues = Arc::new(MemoryQueues::default());
+    let health = Arc::new(SandboxHealth { clients });
     let worker = NightlyWorker {
         admin: admin.clone(),
         ledger,
-        health: Arc::new(SandboxHealth { clients }),
-        mappings: None,
+        health: health.clone(),
+        mappings: Some(Arc::new(FormFieldUpkeep {
+            mappings,
+            mycase: health,
+        })),
         queues: queues.clone(),
         redrive_budget: 50,
     };
 
+    let seeding = seeding_started.elapsed();
     sandbox.reset_stats().await?;
     let cpu_before = super::run::process_cpu();
     let started = Instant::now();

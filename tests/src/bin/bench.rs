@@ -559,7 +559,7 @@ async fn part_n(args: &Args, bin: &std::path::Path) -> anyhow::Result<bool> {
         "  client:   RateLimiter::per_second({rate}) shared by every integration's MyCaseClient; {NIGHTLY_CONCURRENCY} integrations at a time"
     );
     say!(
-        "  per integration: token refresh (keep-alive), GET /v1/firm, ledger counts and one failed push re-driven (stores in memory)"
+        "  per integration: token refresh (keep-alive), GET /v1/firm, GET /v1/custom_fields + one mapping re-checked, ledger counts, one failed push re-driven (stores in memory)"
     );
     let r = nightly::run(&sandbox, args.integrations, rate, NIGHTLY_CONCURRENCY).await?;
     let mut durations: Vec<u64> = r.reports.iter().map(|x| x.duration_ms).collect();
@@ -577,7 +577,7 @@ async fn part_n(args: &Args, bin: &std::path::Path) -> anyhow::Result<bool> {
     let per_hour = r.integrations as f64 / r.wall.as_secs_f64() * 3600.0;
     say!();
     say!(
-        "  seeding {} firms and grants (not measured): {:.1} s",
+        "  seeding {} firms, grants and fields (not measured): {:.1} s",
         r.integrations,
         r.seeding.as_secs_f64()
     );
@@ -612,11 +612,22 @@ async fn part_n(args: &Args, bin: &std::path::Path) -> anyhow::Result<bool> {
         "  function CPU                           {:.2} ms per integration",
         r.cpu.as_secs_f64() * 1000.0 / r.integrations as f64
     );
-    let all_ok =
-        ok == r.integrations && kept_alive == r.integrations && r.redriven == r.integrations;
+    let rechecked = r
+        .reports
+        .iter()
+        .filter(|x| {
+            x.mappings
+                .as_ref()
+                .is_some_and(|m| m.mappings_checked == 1 && m.broken.is_empty() && m.fields == 3)
+        })
+        .count();
+    let all_ok = ok == r.integrations
+        && kept_alive == r.integrations
+        && rechecked == r.integrations
+        && r.redriven == r.integrations;
     say!();
     say!(
-        "  checked        {}: {ok} of {} reports ok, {kept_alive} grants refreshed, {} failed pushes re-driven",
+        "  checked        {}: {ok} of {} reports ok, {kept_alive} grants refreshed, {rechecked} catalogues refreshed with their mapping re-checked, {} failed pushes re-driven",
         check_word(all_ok),
         r.integrations,
         r.redriven
