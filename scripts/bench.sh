@@ -6,6 +6,11 @@
 #
 #   scripts/bench.sh [--quick] [--events N] [--moto-events N] [--backlog N] [--rate R] [--no-moto]
 #                    [--integrations N] [--part A|B|N]
+#   scripts/bench.sh documents [--sizes 10M,100M,1G]
+#
+# `documents` runs the documents benchmark instead (tests/src/bin/bench-documents.rs): peak
+# RSS and throughput of log-documents' upload path (moto S3 → sandbox) per file size, next to
+# a plain curl download-then-upload of the same file.
 #
 # Builds the bench binary and the sandbox binary in the bench-release profile (release
 # settings in its own profile dir, so [profile.release] stays untouched), then runs the bench
@@ -20,14 +25,24 @@ cd "$ROOT"
 "$ROOT/scripts/bootstrap.sh"
 export PATH="$ROOT/.venv/bin:$PATH"
 
-echo "bench.sh: cargo build --profile bench-release -p hona-e2e --bin bench -p mycase-sandbox --bin mycase-sandbox"
-cargo build --profile bench-release -p hona-e2e --bin bench -p mycase-sandbox --bin mycase-sandbox
-
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 case "$TARGET_DIR" in
   /*) ;;
   *) TARGET_DIR="$ROOT/$TARGET_DIR" ;;
 esac
+
+if [[ "${1:-}" == "documents" ]]; then
+  shift
+  echo "bench.sh: cargo build --profile bench-release -p hona-e2e --bin bench-documents"
+  cargo build --profile bench-release -p hona-e2e --bin bench-documents
+  echo "bench.sh: $TARGET_DIR/bench-release/bench-documents $*"
+  echo
+  exec "$TARGET_DIR/bench-release/bench-documents" "$@"
+fi
+
+echo "bench.sh: cargo build --profile bench-release -p hona-e2e --bin bench -p mycase-sandbox --bin mycase-sandbox"
+cargo build --profile bench-release -p hona-e2e --bin bench -p mycase-sandbox --bin mycase-sandbox
+
 BENCH="$TARGET_DIR/bench-release/bench"
 
 echo "bench.sh: $BENCH $*"

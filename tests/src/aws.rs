@@ -241,54 +241,12 @@ impl Aws {
         visibility_timeout: Duration,
         max_receive_count: u32,
     ) -> anyhow::Result<QueuePair> {
-        let visibility = visibility_timeout.as_secs().to_string();
-        let dlq_url = self
-            .sqs
-            .create_queue()
-            .queue_name(dlq_name)
-            .attributes(QueueAttributeName::FifoQueue, "true")
-            .attributes(QueueAttributeName::ContentBasedDeduplication, "false")
-            .attributes(QueueAttributeName::VisibilityTimeout, &visibility)
-            .send()
+        self.create_queue_with_dlq(name, dlq_name, true, visibility_timeout, max_receive_count)
             .await
-            .map_err(sdk_err)
-            .with_context(|| format!("CreateQueue {dlq_name}"))?
-            .queue_url
-            .context("CreateQueue returned no QueueUrl")?;
-        let dlq_arn = self.queue_arn(&dlq_url).await?;
-        let redrive = json!({
-            "deadLetterTargetArn": dlq_arn,
-            "maxReceiveCount": max_receive_count.to_string(),
-        });
-        let url = self
-            .sqs
-            .create_queue()
-            .queue_name(name)
-            .attributes(QueueAttributeName::FifoQueue, "true")
-            .attributes(QueueAttributeName::ContentBasedDeduplication, "false")
-            .attributes(QueueAttributeName::VisibilityTimeout, &visibility)
-            .attributes(QueueAttributeName::RedrivePolicy, redrive.to_string())
-            .send()
-            .await
-            .map_err(sdk_err)
-            .with_context(|| format!("CreateQueue {name}"))?
-            .queue_url
-            .context("CreateQueue returned no QueueUrl")?;
-        let arn = self.queue_arn(&url).await?;
-        Ok(QueuePair {
-            name: name.to_string(),
-            url,
-            arn,
-            dlq_name: dlq_name.to_string(),
-            dlq_url,
-            dlq_arn,
-            visibility_timeout,
-            max_receive_count,
-        })
     }
 
-    /// Creates the standard queue `name` with the standard dead-letter queue `dlq_name`, the
-    /// given visibility timeout and `RedrivePolicy.maxReceiveCount`.
+    /// Creates the standard queue `name` with the standard dead-letter queue `dlq_name`,
+    /// the given visibility timeout and `RedrivePolicy.maxReceiveCount`.
     pub async fn create_standard_queue_with_dlq(
         &self,
         name: &str,
@@ -296,12 +254,33 @@ impl Aws {
         visibility_timeout: Duration,
         max_receive_count: u32,
     ) -> anyhow::Result<QueuePair> {
+        self.create_queue_with_dlq(name, dlq_name, false, visibility_timeout, max_receive_count)
+            .await
+    }
+
+    async fn create_queue_with_dlq(
+        &self,
+        name: &str,
+        dlq_name: &str,
+        fifo: bool,
+        visibility_timeout: Duration,
+        max_receive_count: u32,
+    ) -> anyhow::Result<QueuePair> {
         let visibility = visibility_timeout.as_secs().to_string();
-        let dlq_url = self
-            .sqs
-            .create_queue()
-            .queue_name(dlq_name)
-            .attributes(QueueAttributeName::VisibilityTimeout, &visibility)
+        let create = |queue_name: &str| {
+            let mut request = self
+                .sqs
+                .create_queue()
+                .queue_name(queue_name)
+                .attributes(QueueAttributeName::VisibilityTimeout, &visibility);
+            if fifo {
+                request = request
+                    .attributes(QueueAttributeName::FifoQueue, "true")
+                    .attributes(QueueAttributeName::ContentBasedDeduplication, "false");
+            }
+            request
+        };
+        let dlq_url = create(dlq_name)
             .send()
             .await
             .map_err(sdk_err)
@@ -313,11 +292,7 @@ impl Aws {
             "deadLetterTargetArn": dlq_arn,
             "maxReceiveCount": max_receive_count.to_string(),
         });
-        let url = self
-            .sqs
-            .create_queue()
-            .queue_name(name)
-            .attributes(QueueAttributeName::VisibilityTimeout, &visibility)
+        let url = create(name)
             .attributes(QueueAttributeName::RedrivePolicy, redrive.to_string())
             .send()
             .await

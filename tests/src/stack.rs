@@ -21,7 +21,9 @@
 //! | OAuth client secret | `hona-<sfx>/mycase/oauth-client` | |
 //! | per-integration tokens | `hona-<sfx>/mycase/tokens/<integration_id>` (tests create them) | |
 //! | connect state signing key | `hona-<sfx>/mycase/state-signing-key` | |
-//! | documents bucket | `hona-documents-<sfx>` (for document tests; no env var yet) | |
+//! | documents bucket | `hona-documents-<sfx>` (`HONA_DOCUMENTS_BUCKET` of `log-documents`) | |
+//!
+//! Document upload records share the idempotency table under the key prefix `upload#`.
 //!
 //! All tables are on-demand. The communications queues are FIFO (content-based deduplication
 //! off, message group = case) with a FIFO DLQ; the others are standard queues with a standard
@@ -320,6 +322,9 @@ impl LocalStack {
         if function == "convert-leads" {
             // Only lead conversion keeps each lead's client.
             env.push(("HONA_LEADS_TABLE", self.tables.leads.clone()));
+        }
+        if function == "log-documents" {
+            env.push(("HONA_DOCUMENTS_BUCKET", self.documents_bucket.clone()));
         }
         env.push(("RUST_LOG", self.options.rust_log.clone()));
         env.into_iter().map(|(k, v)| (k.to_string(), v)).collect()

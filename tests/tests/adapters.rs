@@ -398,3 +398,91 @@ async fn a_dead_letter_carries_its_reason_and_keeps_the_group() -> anyhow::Resul
     assert_eq!(got[0].attributes["MessageGroupId"], "int_a#41");
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upload_records_share_the_idempotency_table_without_touching_claims() -> anyhow::Result<()>
+{
+    use aws_adapters::dynamo::uploads::DynamoUploads;
+    use hona_push::ports::{UploadRecord, UploadRecords, UploadTarget};
+
+    let stack = LocalStack::start().await?;
+    let table = stack.tables.idempotency.clone();
+    let uploads = DynamoUploads::new(stack.aws.dynamodb.clone(), table.clone());
+    let claims = DynamoIdempotency::new(stack.aws.dynamodb.clone(), table);
+    let event = EventId::parse("evt_doc_1")?;
+    assert_eq!(uploads.get(&event).await?, None);
+
+    let expires = chrono::DateTime::from_timestamp(Utc::now().timestamp() + 3600, 0).unwrap();
+    let record = UploadRecord {
+        document_id: 9001,
+        target: Some(UploadTarget {
+            put_url: "http://s3.local/put?X-Amz-Signature=abc".into(),
+            put_headers: [("x-amz-acl".to_owned(), "private".to_owned())].into(),
+            expires_at: Some(expires),
+        }),
+    };
+    uploads.put(&event, &record).await?;
+    assert_eq!(uploads.get(&event).await?, Some(record));
+    // The event's own claim is a different item.
+    let later = Utc::now() + chrono::Duration::seconds(60);
+    assert_eq!(claims.claim(&event, later).await?, Claim::Acquired);
+
+    // A URL known not to work is forgotten; the document is kept.
+    let spent = UploadRecord {
+        document_id: 9001,
+        target: None,
+    };
+    uploads.put(&event, &spent).await?;
+    assert_eq!(uploads.get(&event).await?, Some(spent));
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_s3_source_streams_an_object_and_names_what_is_wrong() -> anyhow::Result<()> {
+    use aws_adapters::s3::S3DocumentSource;
+    use futures::StreamExt;
+    use hona_push::documents::received::Location;
+    use hona_push::ports::DocumentSource;
+
+    let stack = LocalStack::start().await?;
+    let bucket = stack.documents_bucket.clone();
+    let bytes = hona_e2e::hona::file_bytes(3 * 1024 * 1024 + 5, 7);
+    stack
+        .aws
+        .put_object(&bucket, "a/b.pdf", bytes.clone())
+        .await?;
+    let source = S3DocumentSource::new(stack.aws.s3.clone(), bucket.clone());
+    let at = |bucket: &str, key: &str| Location {
+        bucket: bucket.into(),
+        key: key.into(),
+        version_id: None,
+    };
+
+    let mut object = source.open(&at(&bucket, "a/b.pdf")).await?;
+    assert_eq!(object.length, bytes.len() as u64);
+    let mut got = Vec::new();
+    while let Some(chunk) = object.body.next().await {
+        got.extend_from_slice(&chunk?);
+    }
+    assert_eq!(got, bytes);
+
+    let kind = |r: Result<hona_push::ports::SourceObject, hona_push::PushError>| match r {
+        Ok(_) => panic!("opened"),
+        Err(e) => (e.kind, e.permanent),
+    };
+    assert_eq!(
+        kind(source.open(&at(&bucket, "nope")).await),
+        ("object_missing".into(), true)
+    );
+    assert_eq!(
+        kind(source.open(&at("another-bucket", "a/b.pdf")).await),
+        ("bucket_not_allowed".into(), true)
+    );
+    // The configured bucket itself missing (a misconfiguration, or deleted).
+    let elsewhere = S3DocumentSource::new(stack.aws.s3.clone(), "no-such-bucket".into());
+    assert_eq!(
+        kind(elsewhere.open(&at("no-such-bucket", "a/b.pdf")).await),
+        ("object_missing".into(), true)
+    );
+    Ok(())
+}

@@ -164,3 +164,12 @@ pub fn mappings_table() -> Result<String, MissingConfig> {
         _ => Err(MissingConfig(vec!["HONA_MAPPINGS_TABLE"])),
     }
 }
+
+/// `log-documents` only: the S3 bucket Hona keeps client files in. The function reads
+/// from no other bucket.
+pub fn documents_bucket() -> Result<String, MissingConfig> {
+    match env::var("HONA_DOCUMENTS_BUCKET") {
+        Ok(v) if !v.trim().is_empty() => Ok(v.trim().to_owned()),
+        _ => Err(MissingConfig(vec!["HONA_DOCUMENTS_BUCKET"])),
+    }
+}

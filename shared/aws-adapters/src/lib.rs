@@ -1,5 +1,6 @@
 //! The AWS side of the bundle: the domain's ports over DynamoDB, Secrets Manager
-//! and SQS, the MyCase connection per integration, and the Lambda entrypoint.
+//! and SQS, client files from S3, the MyCase connection per integration, and the
+//! Lambda entrypoint.
 //!
 //! A function's `main` is: `Aws::from_env()`, build its push, `lambda::run`.
 
@@ -9,12 +10,14 @@ pub mod dynamo;
 pub mod lambda;
 pub mod mycase;
 pub mod queues;
+pub mod s3;
 pub mod secrets;
 
 use config::ResourceNames;
 use hona_push::Stores;
 use hona_push::communications::CommunicationsLog;
 use hona_push::communications::thread::ReadyThreadCache;
+use hona_push::documents::Documents;
 use hona_push::forms::FormFieldUpkeep;
 use hona_push::leads::LeadConversion;
 use mycase_client::{MyCaseEndpoints, RateLimiter, RetryPolicy, Transport};
@@ -26,6 +29,7 @@ pub struct Aws {
     pub dynamo: aws_sdk_dynamodb::Client,
     pub sqs: aws_sdk_sqs::Client,
     pub secrets: aws_sdk_secretsmanager::Client,
+    pub s3: aws_sdk_s3::Client,
     pub transport: Arc<Transport>,
 }
 
@@ -64,6 +68,7 @@ impl Aws {
             dynamo: aws_sdk_dynamodb::Client::new(&config),
             sqs: aws_sdk_sqs::Client::new(&config),
             secrets: aws_sdk_secretsmanager::Client::new(&config),
+            s3: s3_client(&config),
             transport: Arc::new(transport),
         })
     }
@@ -121,6 +126,19 @@ impl Aws {
         })
     }
 
+    /// The Documents push: files from `HONA_DOCUMENTS_BUCKET` into each case's Documents.
+    pub fn documents(&self) -> Result<Documents, BootError> {
+        let bucket = config::documents_bucket()?;
+        Ok(Documents {
+            source: Arc::new(s3::S3DocumentSource::new(self.s3.clone(), bucket)),
+            mycase: self.mycase(),
+            uploads: Arc::new(dynamo::uploads::DynamoUploads::new(
+                self.dynamo.clone(),
+                self.names.idempotency_table.clone(),
+            )),
+        })
+    }
+
     /// The ledger, read back (status, replay, nightly counts).
     pub fn ledger_history(&self) -> Arc<dynamo::ledger::DynamoLedger> {
         Arc::new(dynamo::ledger::DynamoLedger::new(
@@ -158,4 +176,14 @@ impl Aws {
             mycase: self.mycase(),
         })
     }
+}
+
+/// S3 with path-style addressing when an endpoint is set (`AWS_ENDPOINT_URL`: moto, a
+/// local stack), which serves buckets under its own host rather than as sub-domains.
+fn s3_client(config: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
+    let local = std::env::var("AWS_ENDPOINT_URL").is_ok_and(|v| !v.trim().is_empty());
+    let conf = aws_sdk_s3::config::Builder::from(config)
+        .force_path_style(local)
+        .build();
+    aws_sdk_s3::Client::from_conf(conf)
 }

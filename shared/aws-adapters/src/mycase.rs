@@ -13,7 +13,7 @@ use hona_push::PushError;
 use hona_push::forms::CaseFields;
 use hona_push::ids::IntegrationId;
 use hona_push::integration::Integration;
-use hona_push::ports::{Clients, Communications, Connect};
+use hona_push::ports::{CaseDocuments, Clients, Communications, Connect};
 use mycase_client::{MyCaseClient, OAuthApp, TokenManager, Transport};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -103,7 +103,7 @@ macro_rules! connect_as {
     )+};
 }
 
-connect_as!(Communications, Clients, CaseFields);
+connect_as!(Communications, Clients, CaseFields, CaseDocuments);
 
 /// The nightly keep-alive and connection check, with the integration's own tokens.
 #[async_trait]

@@ -1,14 +1,17 @@
 //! In-memory ports for unit tests (here and in the functions). Compiled only for
 //! tests or with the `fakes` feature, so they never reach a release binary.
 
+use crate::documents::received::Location;
 use crate::error::{PushError, StoreError};
 use crate::ids::{CaseId, ClientId, EventId, IntegrationId, StaffId};
 use crate::integration::Integration;
 use crate::outcome::{Landed, LedgerEntry, Outcome};
 use crate::ports::{
-    CaseThreads, Claim, ClientContact, ClientLookup, Clients, Communications, Connect,
-    DUPLICATE_EMAIL, DeadLetter, DeadLetters, IdempotencyStore, IntegrationStore, LeadConversions,
-    LeadSlot, Ledger, NewClientContact, PhoneField, ThreadSlot,
+    ByteStream, CaseDocuments, CaseThreads, Claim, ClientContact, ClientLookup, Clients,
+    Communications, Connect, DUPLICATE_EMAIL, DeadLetter, DeadLetters, DocumentSource,
+    IdempotencyStore, IntegrationStore, LeadConversions, LeadSlot, Ledger, NewClientContact,
+    PhoneField, SourceObject, ThreadSlot, UploadFailure, UploadRecord, UploadRecords, UploadSlot,
+    UploadTarget,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -556,6 +559,241 @@ impl LeadConversions for MemoryLeadConversions {
         if matches!(slots.get(key), Some(LeadSlot::Converting { owner: o, .. }) if o == owner) {
             slots.remove(key);
         }
+        Ok(())
+    }
+}
+
+// -- Documents ---------------------------------------------------------------------------------
+
+/// S3 in memory: objects by (bucket, key), served in chunks as S3 does.
+#[derive(Default)]
+pub struct MemoryDocumentSource {
+    pub objects: Mutex<HashMap<(String, String), bytes::Bytes>>,
+    /// When set, `open` fails with it (e.g. S3 unavailable).
+    pub fail: Mutex<Option<PushError>>,
+    pub opened: Mutex<u32>,
+}
+
+impl MemoryDocumentSource {
+    pub fn put(&self, bucket: &str, key: &str, bytes: Vec<u8>) {
+        self.objects
+            .lock()
+            .unwrap()
+            .insert((bucket.into(), key.into()), bytes.into());
+    }
+}
+
+#[async_trait]
+impl DocumentSource for MemoryDocumentSource {
+    async fn open(&self, location: &Location) -> Result<SourceObject, PushError> {
+        *self.opened.lock().unwrap() += 1;
+        if let Some(e) = self.fail.lock().unwrap().clone() {
+            return Err(e);
+        }
+        let bytes = self
+            .objects
+            .lock()
+            .unwrap()
+            .get(&(location.bucket.clone(), location.key.clone()))
+            .cloned()
+            .ok_or_else(|| {
+                PushError::permanent("object_missing", "The file is not in S3 (no such key).")
+            })?;
+        let length = bytes.len() as u64;
+        let chunks: Vec<std::io::Result<bytes::Bytes>> = (0..bytes.len())
+            .step_by(64 * 1024)
+            .map(|at| Ok(bytes.slice(at..(at + 64 * 1024).min(bytes.len()))))
+            .collect();
+        Ok(SourceObject {
+            length,
+            body: Box::pin(futures::stream::iter(chunks)),
+        })
+    }
+}
+
+/// One document in the fake MyCase: its versions' bytes (`None` until a PUT is accepted).
+#[derive(Debug, Clone)]
+pub struct FakeDocument {
+    pub id: i64,
+    pub case: CaseId,
+    pub path: String,
+    pub filename: String,
+    pub description: String,
+    pub versions: Vec<Option<Vec<u8>>>,
+}
+
+/// How the next PUT goes wrong.
+#[derive(Debug, Clone)]
+pub enum PutFault {
+    /// The connection drops after this many bytes.
+    CutAfter(usize),
+    /// S3 answers with this status and code.
+    Refuse(u16, &'static str),
+    /// The PUT never finishes (for deadline tests).
+    Hang,
+}
+
+/// MyCase documents in memory. URLs are `fake-s3://{document}/{version}` and expire at
+/// `url_expiry` (default: an hour from when they were handed out).
+#[derive(Default)]
+pub struct FakeCaseDocuments {
+    pub documents: Mutex<Vec<FakeDocument>>,
+    pub fail_next_create: Mutex<Option<PushError>>,
+    pub put_faults: Mutex<VecDeque<PutFault>>,
+    pub url_expiry: Mutex<Option<DateTime<Utc>>>,
+    pub puts: Mutex<u32>,
+}
+
+impl FakeCaseDocuments {
+    fn slot(&self, doc: i64, version: usize) -> UploadSlot {
+        let expires_at = self
+            .url_expiry
+            .lock()
+            .unwrap()
+            .unwrap_or_else(|| Utc::now() + chrono::Duration::hours(1));
+        UploadSlot {
+            document_id: doc,
+            version_id: (version > 1).then_some(doc * 1000 + version as i64),
+            target: UploadTarget {
+                put_url: format!("fake-s3://{doc}/{version}"),
+                put_headers: [("x-amz-acl".to_owned(), "private".to_owned())].into(),
+                expires_at: Some(expires_at),
+            },
+        }
+    }
+
+    /// The bytes of the newest version that has them.
+    pub fn bytes_of(&self, doc: i64) -> Option<Vec<u8>> {
+        let docs = self.documents.lock().unwrap();
+        let d = docs.iter().find(|d| d.id == doc)?;
+        d.versions.iter().rev().find_map(|v| v.clone())
+    }
+}
+
+#[async_trait]
+impl CaseDocuments for FakeCaseDocuments {
+    async fn create_case_document(
+        &self,
+        case: CaseId,
+        path: &str,
+        filename: &str,
+        description: &str,
+    ) -> Result<UploadSlot, PushError> {
+        if let Some(e) = self.fail_next_create.lock().unwrap().take() {
+            return Err(e);
+        }
+        let mut docs = self.documents.lock().unwrap();
+        let id = 500 + docs.len() as i64;
+        docs.push(FakeDocument {
+            id,
+            case,
+            path: path.into(),
+            filename: filename.into(),
+            description: description.into(),
+            versions: vec![None],
+        });
+        drop(docs);
+        Ok(self.slot(id, 1))
+    }
+
+    async fn create_document_version(&self, document_id: i64) -> Result<UploadSlot, PushError> {
+        let mut docs = self.documents.lock().unwrap();
+        let d = docs
+            .iter_mut()
+            .find(|d| d.id == document_id)
+            .ok_or_else(|| PushError::permanent("not_found", "MyCase has no such record."))?;
+        d.versions.push(None);
+        let n = d.versions.len();
+        drop(docs);
+        Ok(self.slot(document_id, n))
+    }
+
+    async fn upload(
+        &self,
+        target: &UploadTarget,
+        mut body: ByteStream,
+        length: u64,
+    ) -> Result<(), UploadFailure> {
+        use futures::StreamExt;
+        *self.puts.lock().unwrap() += 1;
+        if target.expires_at.is_some_and(|at| at < Utc::now()) {
+            return Err(UploadFailure::Refused {
+                status: 403,
+                code: "AccessDenied".into(),
+            });
+        }
+        let (doc, version) = target
+            .put_url
+            .strip_prefix("fake-s3://")
+            .and_then(|r| r.split_once('/'))
+            .and_then(|(d, v)| Some((d.parse::<i64>().ok()?, v.parse::<usize>().ok()?)))
+            .expect("a fake URL");
+        let fault = self.put_faults.lock().unwrap().pop_front();
+        match fault {
+            Some(PutFault::Refuse(status, code)) => {
+                return Err(UploadFailure::Refused {
+                    status,
+                    code: code.into(),
+                });
+            }
+            Some(PutFault::Hang) => futures::future::pending::<()>().await,
+            _ => {}
+        }
+        let cut = match fault {
+            Some(PutFault::CutAfter(n)) => Some(n),
+            _ => None,
+        };
+        let mut got = Vec::new();
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(|e| UploadFailure::Interrupted(e.to_string()))?;
+            got.extend_from_slice(&chunk);
+            if cut.is_some_and(|n| got.len() >= n) {
+                return Err(UploadFailure::Interrupted("connection reset".into()));
+            }
+        }
+        if got.len() as u64 != length {
+            // S3 never accepts a body shorter or longer than its Content-Length.
+            return Err(UploadFailure::Refused {
+                status: 400,
+                code: "IncompleteBody".into(),
+            });
+        }
+        let mut docs = self.documents.lock().unwrap();
+        let d = docs
+            .iter_mut()
+            .find(|d| d.id == doc)
+            .expect("known document");
+        d.versions[version - 1] = Some(got);
+        Ok(())
+    }
+}
+
+/// Connects every integration to the same fake MyCase documents.
+#[derive(Default)]
+pub struct FakeDocumentsConnector(pub Arc<FakeCaseDocuments>);
+
+#[async_trait]
+impl Connect<dyn CaseDocuments> for FakeDocumentsConnector {
+    async fn connect(
+        &self,
+        _integration: &Integration,
+        _deadline: tokio::time::Instant,
+    ) -> Result<Arc<dyn CaseDocuments>, PushError> {
+        let docs: Arc<dyn CaseDocuments> = self.0.clone();
+        Ok(docs)
+    }
+}
+
+#[derive(Default)]
+pub struct MemoryUploadRecords(pub Mutex<HashMap<EventId, UploadRecord>>);
+
+#[async_trait]
+impl UploadRecords for MemoryUploadRecords {
+    async fn get(&self, event: &EventId) -> Result<Option<UploadRecord>, StoreError> {
+        Ok(self.0.lock().unwrap().get(event).cloned())
+    }
+    async fn put(&self, event: &EventId, record: &UploadRecord) -> Result<(), StoreError> {
+        self.0.lock().unwrap().insert(event.clone(), record.clone());
         Ok(())
     }
 }

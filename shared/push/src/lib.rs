@@ -5,11 +5,13 @@
 //!   idempotency → push → ledger) and [`batch`]: one SQS batch, FIFO order kept.
 //! - [`communications`]: the 2-Way Messages and Notifications push types.
 //! - [`leads`]: Lead Conversion (captured leads become MyCase clients, never twice).
+//! - [`documents`]: the Documents push type (files streamed from S3 into a case).
 //! - [`ports`]: the small traits at the I/O edge; [`mycase_adapter`] puts the MyCase
 //!   client behind them; the AWS adapters live in their own crate.
 
 pub mod batch;
 pub mod communications;
+pub mod documents;
 pub mod error;
 pub mod event;
 pub mod forms;

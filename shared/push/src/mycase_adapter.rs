@@ -4,13 +4,17 @@
 use crate::error::PushError;
 use crate::ids::{CaseId, ClientId, StaffId};
 use crate::ports::{
-    ClientContact, ClientLookup, Clients, Communications, DUPLICATE_EMAIL, NewClientContact,
-    PhoneField,
+    ByteStream, CaseDocuments, ClientContact, ClientLookup, Clients, Communications,
+    DUPLICATE_EMAIL, NewClientContact, PhoneField, UploadFailure, UploadSlot, UploadTarget,
 };
 use async_trait::async_trait;
+use chrono::{DateTime, NaiveDateTime, Utc};
 use mycase_client::MyCaseClient;
 use mycase_client::MyCaseError;
-use mycase_client::model::{ClientFilter, IdRef, NewClient, NewMessage, NewMessageThread, NewNote};
+use mycase_client::model::{
+    ClientFilter, DocumentUpload, IdRef, NewClient, NewDocument, NewMessage, NewMessageThread,
+    NewNote,
+};
 
 /// Puts a MyCase failure in the domain's words. Descriptions from MyCase are left
 /// out: they can echo the values that were sent.
@@ -164,5 +168,111 @@ impl Clients for MyCaseClient {
             }
             Err(e) => Err(push_error(e)),
         }
+    }
+}
+
+#[async_trait]
+impl CaseDocuments for MyCaseClient {
+    async fn create_case_document(
+        &self,
+        case: CaseId,
+        path: &str,
+        filename: &str,
+        description: &str,
+    ) -> Result<UploadSlot, PushError> {
+        let request = NewDocument {
+            path: path.to_owned(),
+            filename: filename.to_owned(),
+            description: Some(description.to_owned()),
+            ..NewDocument::default()
+        };
+        let created = MyCaseClient::create_case_document(self, case.get(), &request)
+            .await
+            .map_err(push_error)?;
+        Ok(upload_slot(&created, false))
+    }
+
+    async fn create_document_version(&self, document_id: i64) -> Result<UploadSlot, PushError> {
+        let created = MyCaseClient::create_document_version(self, document_id)
+            .await
+            .map_err(push_error)?;
+        Ok(upload_slot(&created, true))
+    }
+
+    async fn upload(
+        &self,
+        target: &UploadTarget,
+        body: ByteStream,
+        length: u64,
+    ) -> Result<(), UploadFailure> {
+        let client_target = mycase_client::model::UploadTarget {
+            put_url: target.put_url.clone(),
+            put_headers: target.put_headers.clone(),
+        };
+        let body = reqwest::Body::wrap_stream(body);
+        match MyCaseClient::upload(self, &client_target, body, length).await {
+            Ok(()) => Ok(()),
+            Err(MyCaseError::Upload { status, code }) => {
+                Err(UploadFailure::Refused { status, code })
+            }
+            Err(e) => Err(UploadFailure::Interrupted(e.to_string())),
+        }
+    }
+}
+
+fn upload_slot(created: &DocumentUpload, is_version: bool) -> UploadSlot {
+    UploadSlot {
+        document_id: created.document_id(),
+        version_id: is_version.then_some(created.id),
+        target: UploadTarget {
+            put_url: created.put_url.clone(),
+            put_headers: created.put_headers.clone(),
+            expires_at: presigned_expiry(&created.put_url, Utc::now()),
+        },
+    }
+}
+
+/// When an S3 presigned URL stops working: `X-Amz-Date` + `X-Amz-Expires` (SigV4), or
+/// `X-Amz-Expires` from now when the URL carries no date (it was just handed out).
+/// `None` when the URL says nothing: then it is never reused.
+pub fn presigned_expiry(put_url: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let url = url::Url::parse(put_url).ok()?;
+    let mut signed_at = None;
+    let mut expires = None;
+    for (k, v) in url.query_pairs() {
+        match k.as_ref() {
+            "X-Amz-Date" => {
+                signed_at = NaiveDateTime::parse_from_str(&v, "%Y%m%dT%H%M%SZ")
+                    .ok()
+                    .map(|n| n.and_utc());
+            }
+            "X-Amz-Expires" => expires = v.parse::<i64>().ok(),
+            _ => {}
+        }
+    }
+    Some(signed_at.unwrap_or(now) + chrono::Duration::seconds(expires?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presigned_urls_say_when_they_expire() {
+        let now = DateTime::parse_from_rfc3339("2026-11-24T22:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let sigv4 = "https://bucket.s3.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=20261124T213000Z&X-Amz-Expires=3600&X-Amz-Signature=abc";
+        assert_eq!(
+            presigned_expiry(sigv4, now).unwrap().to_rfc3339(),
+            "2026-11-24T22:30:00+00:00"
+        );
+        let no_date = "http://127.0.0.1:9/_s3/put/t?X-Amz-Expires=600&X-Amz-Signature=abc";
+        assert_eq!(
+            presigned_expiry(no_date, now).unwrap().to_rfc3339(),
+            "2026-11-24T22:10:00+00:00"
+        );
+        assert_eq!(presigned_expiry("https://s3.example/k?sig=1", now), None);
+        assert_eq!(presigned_expiry("not a url", now), None);
     }
 }

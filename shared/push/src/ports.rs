@@ -8,6 +8,8 @@ use crate::integration::Integration;
 use crate::outcome::{Landed, LedgerEntry};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+use std::pin::Pin;
 use std::sync::Arc;
 
 /// Reads integration records (DynamoDB `integrations`).
@@ -224,4 +226,103 @@ pub trait LeadConversions: Send + Sync {
     /// Gives up a claim whose conversion failed before anything was created in
     /// MyCase. Only the claim's owner may, and never once converted.
     async fn release(&self, key: &str, owner: &str) -> Result<(), StoreError>;
+}
+
+// -- Documents ---------------------------------------------------------------------------------
+
+/// A file's bytes as they arrive, chunk by chunk: never the whole file in memory.
+pub type ByteStream =
+    Pin<Box<dyn futures::Stream<Item = std::io::Result<bytes::Bytes>> + Send + 'static>>;
+
+/// An opened S3 object: its length (from S3) and its bytes.
+pub struct SourceObject {
+    pub length: u64,
+    pub body: ByteStream,
+}
+
+/// Where Hona keeps the files clients send (S3).
+#[async_trait]
+pub trait DocumentSource: Send + Sync {
+    /// Opens the object for reading. Fails permanent `object_missing` (no such key or
+    /// bucket) or `bucket_not_allowed` (not the bucket this function reads), transient
+    /// `s3_unavailable` otherwise.
+    async fn open(
+        &self,
+        location: &crate::documents::received::Location,
+    ) -> Result<SourceObject, PushError>;
+}
+
+/// Where to PUT a document's bytes, and until when that URL works (when it says).
+#[derive(Clone, PartialEq, Eq)]
+pub struct UploadTarget {
+    pub put_url: String,
+    pub put_headers: BTreeMap<String, String>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+impl std::fmt::Debug for UploadTarget {
+    // The URL is a credential: never in logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UploadTarget")
+            .field("put_headers", &self.put_headers.keys().collect::<Vec<_>>())
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A MyCase document (or a new version of one) waiting for its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadSlot {
+    pub document_id: i64,
+    /// Set when this is a new version of an existing document.
+    pub version_id: Option<i64>,
+    pub target: UploadTarget,
+}
+
+/// A PUT that S3 did not accept.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UploadFailure {
+    /// S3 answered with an error (`code` from its XML body, e.g. `AccessDenied`).
+    #[error("S3 refused the upload ({status} {code})")]
+    Refused { status: u16, code: String },
+    /// The connection failed or the body stream stopped before the end.
+    #[error("the upload was interrupted: {0}")]
+    Interrupted(String),
+}
+
+/// The MyCase calls of a document upload (reference §7).
+#[async_trait]
+pub trait CaseDocuments: Send + Sync {
+    /// `POST /v1/cases/{id}/documents`.
+    async fn create_case_document(
+        &self,
+        case: CaseId,
+        path: &str,
+        filename: &str,
+        description: &str,
+    ) -> Result<UploadSlot, PushError>;
+    /// `POST /v1/documents/{id}/versions`: a fresh URL for a document whose upload failed.
+    async fn create_document_version(&self, document_id: i64) -> Result<UploadSlot, PushError>;
+    /// `PUT` of exactly `length` bytes to the slot's URL with exactly its headers.
+    async fn upload(
+        &self,
+        target: &UploadTarget,
+        body: ByteStream,
+        length: u64,
+    ) -> Result<(), UploadFailure>;
+}
+
+/// The MyCase document an event's file goes into, kept *before* its bytes are sent, so
+/// a retry finishes that document instead of making another.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadRecord {
+    pub document_id: i64,
+    /// The URL to PUT to; `None` once it is known not to work any more.
+    pub target: Option<UploadTarget>,
+}
+
+#[async_trait]
+pub trait UploadRecords: Send + Sync {
+    async fn get(&self, event: &EventId) -> Result<Option<UploadRecord>, StoreError>;
+    async fn put(&self, event: &EventId, record: &UploadRecord) -> Result<(), StoreError>;
 }

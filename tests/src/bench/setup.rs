@@ -335,6 +335,7 @@ pub async fn moto_pipeline(
         dynamo: e2e.dynamodb.clone(),
         sqs: e2e.sqs.clone(),
         secrets: e2e.secrets.clone(),
+        s3: e2e.s3.clone(),
         transport,
     };
     let pipeline = Pipeline::new(

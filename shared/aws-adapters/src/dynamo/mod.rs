@@ -8,6 +8,7 @@ pub mod lease;
 pub mod ledger;
 pub mod mappings;
 pub mod threads;
+pub mod uploads;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use hona_push::StoreError;

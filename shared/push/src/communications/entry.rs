@@ -36,9 +36,7 @@ impl EntryBuilder {
     }
 
     pub fn sent(self, sent_at: DateTime<FixedOffset>, zone: chrono_tz::Tz) -> Self {
-        let local = sent_at.with_timezone(&zone);
-        let shown = local.format("%a %b %-d, %Y at %-I:%M %p %Z").to_string();
-        self.line("Sent", &shown)
+        self.line("Sent", &local_time(sent_at, zone))
     }
 
     /// The words themselves, kept exactly as written (line breaks included).
@@ -71,6 +69,13 @@ impl EntryBuilder {
     }
 }
 
+/// A moment as the firm reads it: "Tue Nov 24, 2026 at 2:03 PM PST" in its own zone.
+pub fn local_time(at: DateTime<FixedOffset>, zone: chrono_tz::Tz) -> String {
+    at.with_timezone(&zone)
+        .format("%a %b %-d, %Y at %-I:%M %p %Z")
+        .to_string()
+}
+
 /// "Jane Doe (+15551234567)", the number normalised when it can be.
 pub fn person(name: &str, phone: Option<&str>, email: Option<&str>) -> String {
     let name = one_line(name);
@@ -92,8 +97,8 @@ pub fn person(name: &str, phone: Option<&str>, email: Option<&str>) -> String {
     }
 }
 
-/// Header values stay on one line whatever the sender typed.
-fn one_line(value: &str) -> String {
+/// Header values stay on one line whatever the sender typed (at most 200 characters).
+pub(crate) fn one_line(value: &str) -> String {
     value
         .split_whitespace()
         .collect::<Vec<_>>()

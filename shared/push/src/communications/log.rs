@@ -81,7 +81,7 @@ impl CommunicationsLog {
 }
 
 /// A 404 on a case-scoped call means the case is gone (or this firm cannot see it).
-fn case_scoped(e: PushError) -> PushError {
+pub(crate) fn case_scoped(e: PushError) -> PushError {
     if e.kind == "not_found" {
         PushError::permanent(
             "case_not_found",

@@ -9,7 +9,7 @@ use crate::operations::settings::Connection;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
-use hmac::{KeyInit, Mac};
+use hmac::Mac;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use tracing::{info, warn};
@@ -55,7 +55,7 @@ impl StateSigner {
     }
 
     fn mac(&self) -> HmacSha256 {
-        <HmacSha256 as KeyInit>::new_from_slice(&self.key).expect("HMAC takes any key length")
+        <HmacSha256 as Mac>::new_from_slice(&self.key).expect("HMAC takes any key length")
     }
 
     /// `base64url(json).base64url(hmac)`: URL-safe, opaque to the browser.

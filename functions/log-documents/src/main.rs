@@ -1,0 +1,14 @@
+//! `log-documents`: every file a client sends (`document.received`: text message,
+//! portal upload, form answer, e-signature copy) into its case's Documents, streamed
+//! from S3. SQS standard-queue trigger with partial batch failures.
+
+use aws_adapters::{Aws, lambda};
+use hona_push::Pipeline;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    lambda::init_tracing();
+    let aws = Aws::from_env().await?;
+    let push = aws.documents()?;
+    lambda::run(Pipeline::new(push, aws.stores())).await
+}

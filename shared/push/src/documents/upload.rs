@@ -1,0 +1,302 @@
+//! The Documents push: one `document.received` → one document in the case, exactly once.
+//!
+//! 1. Refuse what can never work (over S3's 5 GB single-PUT limit) and what cannot finish
+//!    in the time left (retried by the next invocation, nothing half done).
+//! 2. Open the S3 object; its length must be the event's `size_bytes`.
+//! 3. Find the event's MyCase document: the one an earlier attempt created (kept in the
+//!    upload record), with its stored URL if still valid or else a new version; or create
+//!    it now and keep its id *before* any byte is sent.
+//! 4. PUT the bytes (read whole up to 5 MB, otherwise streamed), verified on the way
+//!    ([`super::checksum`]), within a timeout that ends before the invocation does.
+//!
+//! The document has landed only when S3 accepted the PUT.
+
+use super::checksum::{Mismatch, Verdict, Verified, verify_whole};
+use super::description::describe;
+use super::file_name::SafeFileName;
+use super::folder::{document_path, folder_path};
+use super::received::DocumentReceived;
+use crate::communications::log::case_scoped;
+use crate::error::PushError;
+use crate::event::{Event, EventType};
+use crate::ids::{CaseId, EventId};
+use crate::outcome::{Landed, MyCaseRef, PushType, Pushed};
+use crate::pipeline::{Push, PushContext};
+use crate::ports::{
+    ByteStream, CaseDocuments, Connect, DocumentSource, UploadFailure, UploadRecord, UploadRecords,
+    UploadSlot,
+};
+use async_trait::async_trait;
+use futures::StreamExt;
+use std::sync::Arc;
+use std::time::Duration;
+use tracing::{info, warn};
+
+/// Files up to this size are read whole (and verified before anything is sent).
+pub const READ_WHOLE_UP_TO: u64 = 5 * 1024 * 1024;
+/// Amazon S3's limit for one PUT (5 GiB); MyCase hands out single-PUT URLs only.
+pub const SINGLE_PUT_LIMIT: u64 = 5 * 1024 * 1024 * 1024;
+/// A deliberately low rate for the time an upload needs: better to hand a file to the
+/// next invocation than to be cut off half way.
+pub const ASSUMED_BYTES_PER_SECOND: u64 = 8 * 1024 * 1024;
+/// The MyCase calls before the PUT, and the bookkeeping after it.
+const FIXED_OVERHEAD: Duration = Duration::from_secs(3);
+/// The PUT is stopped this long before the invocation's deadline, so the failure is
+/// recorded and the claim released before Lambda would kill the process.
+pub const PUT_MARGIN: Duration = Duration::from_secs(3);
+
+/// The time an upload of `size` bytes is given, start to finish.
+pub fn time_needed(size: u64) -> Duration {
+    FIXED_OVERHEAD + Duration::from_secs_f64(size as f64 / ASSUMED_BYTES_PER_SECOND as f64)
+}
+
+pub struct Documents {
+    pub source: Arc<dyn DocumentSource>,
+    pub mycase: Arc<dyn Connect<dyn CaseDocuments>>,
+    pub uploads: Arc<dyn UploadRecords>,
+}
+
+#[async_trait]
+impl Push for Documents {
+    type Data = DocumentReceived;
+    const PUSH_TYPE: PushType = PushType::Documents;
+    const ACCEPTS: &'static [EventType] = &[EventType::DocumentReceived];
+
+    async fn push(
+        &self,
+        ctx: &PushContext<'_>,
+        event: &Event<DocumentReceived>,
+    ) -> Result<Pushed, PushError> {
+        let case = event.case_id().ok_or_else(|| {
+            PushError::permanent("missing_case", "The event names no MyCase case.")
+        })?;
+        let data = &event.data;
+        let size = data.size_bytes;
+        if size > SINGLE_PUT_LIMIT {
+            return Err(PushError::permanent(
+                "too_large",
+                "The file is over 5 GB, the most one upload to MyCase can carry.",
+            ));
+        }
+        let needed = time_needed(size) + PUT_MARGIN;
+        if ctx.deadline.remaining() < needed {
+            info!(
+                bytes = size,
+                needed_ms = needed.as_millis() as u64,
+                "not enough time left to upload; leaving it to a later invocation"
+            );
+            return Err(deadline_error());
+        }
+
+        let mycase = self
+            .mycase
+            .connect(ctx.integration, ctx.deadline.at)
+            .await?;
+        let object = self.source.open(&data.location).await?;
+        if object.length != size {
+            return Err(mismatch_error(Mismatch::Size { expected: size }));
+        }
+        let (body, verdict) = if size <= READ_WHOLE_UP_TO {
+            let bytes = read_whole(object.body, size).await?;
+            verify_whole(&bytes, size, data.sha256).map_err(mismatch_error)?;
+            let once: ByteStream = Box::pin(futures::stream::once(async move { Ok(bytes) }));
+            (once, None)
+        } else {
+            let verified = Verified::new(object.body, size, data.sha256);
+            let verdict = verified.verdict();
+            (Box::pin(verified) as ByteStream, Some(verdict))
+        };
+
+        let slot = self
+            .slot_for(ctx, event, case, mycase.as_ref(), needed)
+            .await?;
+        let put_until = ctx
+            .deadline
+            .at
+            .checked_sub(PUT_MARGIN)
+            .unwrap_or(ctx.deadline.at);
+        let started = std::time::Instant::now();
+        let put = tokio::time::timeout_at(put_until, mycase.upload(&slot.target, body, size));
+        match put.await {
+            Ok(Ok(())) => {
+                info!(
+                    document_id = slot.document_id,
+                    bytes = size,
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "document uploaded"
+                );
+                let mut refs = vec![MyCaseRef::new("document", slot.document_id)];
+                if let Some(v) = slot.version_id {
+                    refs.push(MyCaseRef::new("document_version", v));
+                }
+                Ok(Landed::new(refs).into())
+            }
+            Err(_elapsed) => {
+                warn!(
+                    document_id = slot.document_id,
+                    bytes = size,
+                    "upload stopped before the deadline"
+                );
+                Err(deadline_error())
+            }
+            Ok(Err(failure)) => {
+                if let Some(m) = verdict.as_ref().and_then(Verdict::mismatch) {
+                    return Err(mismatch_error(m));
+                }
+                self.upload_failed(&event.id, &slot, failure).await
+            }
+        }
+    }
+}
+
+impl Documents {
+    /// The document this event's bytes go into: the one an earlier attempt made, or a new
+    /// one, recorded before its URL is used.
+    async fn slot_for(
+        &self,
+        ctx: &PushContext<'_>,
+        event: &Event<DocumentReceived>,
+        case: CaseId,
+        mycase: &dyn CaseDocuments,
+        needed: Duration,
+    ) -> Result<UploadSlot, PushError> {
+        if let Some(record) = self.uploads.get(&event.id).await? {
+            let now = chrono::Utc::now();
+            let usable = record.target.as_ref().filter(|t| {
+                t.expires_at
+                    .is_some_and(|at| (at - now).to_std().is_ok_and(|left| left > needed))
+            });
+            if let Some(target) = usable {
+                info!(
+                    document_id = record.document_id,
+                    "finishing the document an earlier attempt created"
+                );
+                return Ok(UploadSlot {
+                    document_id: record.document_id,
+                    version_id: None,
+                    target: target.clone(),
+                });
+            }
+            match mycase.create_document_version(record.document_id).await {
+                Ok(slot) => {
+                    info!(
+                        document_id = record.document_id,
+                        "finishing the document an earlier attempt created, as a new version"
+                    );
+                    self.keep(&event.id, &slot).await?;
+                    return Ok(slot);
+                }
+                // Someone deleted the empty document in MyCase: make it again.
+                Err(e) if e.kind == "not_found" => {
+                    warn!(
+                        document_id = record.document_id,
+                        "the earlier attempt's document is gone from MyCase; creating it again"
+                    );
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let data = &event.data;
+        let name = SafeFileName::new(&data.file_name);
+        let folder = folder_path(ctx.integration.documents_folder.as_deref(), data.source);
+        let description = describe(&event.id, event.time, data, ctx.integration.time_zone);
+        let slot = mycase
+            .create_case_document(
+                case,
+                &document_path(&folder, &name),
+                name.as_str(),
+                &description,
+            )
+            .await
+            .map_err(case_scoped)?;
+        self.keep(&event.id, &slot).await?;
+        Ok(slot)
+    }
+
+    /// Records the document (and its URL) for this event. Retried: without the record,
+    /// a retry would make a second document.
+    async fn keep(&self, event: &EventId, slot: &UploadSlot) -> Result<(), PushError> {
+        let record = UploadRecord {
+            document_id: slot.document_id,
+            target: Some(slot.target.clone()),
+        };
+        let mut last = None;
+        for attempt in 1..=4u32 {
+            match self.uploads.put(event, &record).await {
+                Ok(()) => return Ok(()),
+                Err(e) => {
+                    warn!(error = %e, attempt, "could not record the upload");
+                    last = Some(e);
+                    tokio::time::sleep(Duration::from_millis(100 * u64::from(attempt))).await;
+                }
+            }
+        }
+        Err(last.expect("four attempts failed").into())
+    }
+
+    /// A PUT S3 did not accept. Permanent only when no retry can help.
+    async fn upload_failed(
+        &self,
+        event: &EventId,
+        slot: &UploadSlot,
+        failure: UploadFailure,
+    ) -> Result<Pushed, PushError> {
+        warn!(document_id = slot.document_id, failure = %failure, "upload failed");
+        if let UploadFailure::Refused { status, .. } = &failure {
+            if *status == 413 {
+                return Err(PushError::permanent(
+                    "too_large",
+                    "MyCase's storage refused the file as too large.",
+                ));
+            }
+            if (400..500).contains(status) {
+                // The URL itself is no good (expired, or refused): the retry asks for a
+                // new version rather than trying it again.
+                let record = UploadRecord {
+                    document_id: slot.document_id,
+                    target: None,
+                };
+                self.uploads.put(event, &record).await?;
+            }
+        }
+        Err(PushError::transient(
+            "upload_failed",
+            format!(
+                "The file's upload to MyCase did not complete ({failure}); it will be retried into the same document."
+            ),
+        ))
+    }
+}
+
+async fn read_whole(mut body: ByteStream, size: u64) -> Result<bytes::Bytes, PushError> {
+    let mut buf = bytes::BytesMut::with_capacity(size as usize);
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| {
+            PushError::transient(
+                "s3_unavailable",
+                format!("Reading the file from S3 failed: {e}"),
+            )
+        })?;
+        if (buf.len() + chunk.len()) as u64 > size {
+            return Err(mismatch_error(Mismatch::Size { expected: size }));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf.freeze())
+}
+
+fn deadline_error() -> PushError {
+    PushError::transient(
+        "upload_deadline",
+        "The upload could not finish in the time this invocation had left; it will be retried.",
+    )
+}
+
+fn mismatch_error(m: Mismatch) -> PushError {
+    PushError::permanent(
+        "checksum_mismatch",
+        format!(
+            "The file in S3 is not the one the event describes: {m}. MyCase did not accept the bytes."
+        ),
+    )
+}
