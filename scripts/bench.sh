@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The benchmark (see tests/src/bin/bench.rs): one log-messages instance's throughput and CPU
-# per event against the MyCase sandbox with its rate limit off, and its request rate against
-# the sandbox's 25 req/s limit under a backlog.
+# per event against the MyCase sandbox with its rate limit off, its request rate against
+# the sandbox's 25 req/s limit under a backlog, and (Part N) one nightly sync over 1,000
+# integrations inside the shared rate budget.
 #
 #   scripts/bench.sh [--quick] [--events N] [--moto-events N] [--backlog N] [--rate R] [--no-moto]
+#                    [--integrations N] [--part A|B|N]
 #   scripts/bench.sh documents [--sizes 10M,100M,1G]
 #
 # `documents` runs the documents benchmark instead (tests/src/bin/bench-documents.rs): peak

@@ -12,6 +12,7 @@
 //! owner is dropped, and gets `PR_SET_PDEATHSIG` so it dies with the test process even when
 //! the test process itself is killed.
 
+pub mod apigw;
 pub mod aws;
 pub mod emulator;
 pub mod moto;

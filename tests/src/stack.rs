@@ -20,6 +20,7 @@
 //! | nightly queue | `nightly-<sfx>`, DLQ `nightly-dlq-<sfx>` (standard; one message per integration) | |
 //! | OAuth client secret | `hona-<sfx>/mycase/oauth-client` | |
 //! | per-integration tokens | `hona-<sfx>/mycase/tokens/<integration_id>` (tests create them) | |
+//! | connect state signing key | `hona-<sfx>/mycase/state-signing-key` | |
 //! | documents bucket | `hona-documents-<sfx>` (`HONA_DOCUMENTS_BUCKET` of `log-documents`) | |
 //!
 //! Document upload records share the idempotency table under the key prefix `upload#`.
@@ -50,12 +51,22 @@ pub const FUNCTION_QUEUES: &[(&str, &str)] = &[
 ];
 
 /// The functions that read Form Field Mapping's table (`HONA_MAPPINGS_TABLE`).
-pub const FUNCTIONS_WITH_MAPPINGS: &[&str] = &["map-form-fields", "mapping-api", "nightly-sync"];
+pub const FUNCTIONS_WITH_MAPPINGS: &[&str] = &[
+    "map-form-fields",
+    "mapping-api",
+    "nightly-sync",
+    "admin-api",
+    "hona-ops",
+];
 
 /// The OAuth client the functions use (also registered in the sandbox's default config).
 pub const OAUTH_CLIENT_ID: &str = "hona-local-client";
 pub const OAUTH_CLIENT_SECRET: &str = "hona-local-secret";
 pub const OAUTH_REDIRECT_URI: &str = "http://127.0.0.1:8787/oauth/callback";
+
+/// The functions that put events back on the push types' queues (replay, re-drive) and
+/// so are started with `HONA_QUEUE_URL_*`; `nightly-sync` also gets the nightly queue.
+pub const REPLAYING_FUNCTIONS: &[&str] = &["admin-api", "nightly-sync", "hona-ops"];
 
 #[derive(Debug, Clone)]
 pub struct StackOptions {
@@ -195,6 +206,12 @@ impl LocalStack {
         )
         .await?;
 
+        aws.put_secret(
+            &format!("{secret_prefix}/state-signing-key"),
+            &format!("local-state-key-{sfx}-{}", rand::random::<u64>()),
+        )
+        .await?;
+
         let documents_bucket = format!("hona-documents-{sfx}");
         aws.create_bucket(&documents_bucket).await?;
 
@@ -286,6 +303,21 @@ impl LocalStack {
         }
         if let Some(q) = self.queue_for(function) {
             env.push(("HONA_DEAD_LETTER_QUEUE_URL", q.dlq_url.clone()));
+        }
+        if REPLAYING_FUNCTIONS.contains(&function) {
+            env.extend([
+                ("HONA_QUEUE_URL_MESSAGES", self.messages.url.clone()),
+                (
+                    "HONA_QUEUE_URL_NOTIFICATIONS",
+                    self.notifications.url.clone(),
+                ),
+                ("HONA_QUEUE_URL_DOCUMENTS", self.documents.url.clone()),
+                ("HONA_QUEUE_URL_FORM_FIELDS", self.form_fields.url.clone()),
+                ("HONA_QUEUE_URL_LEADS", self.leads.url.clone()),
+            ]);
+        }
+        if function == "nightly-sync" {
+            env.push(("HONA_NIGHTLY_QUEUE_URL", self.nightly.url.clone()));
         }
         if function == "convert-leads" {
             // Only lead conversion keeps each lead's client.

@@ -2,6 +2,7 @@
 //! template; listed in the README). Read once at cold start; a missing one stops
 //! the function with a message naming it, rather than failing on first use.
 
+use hona_push::outcome::PushType;
 use std::env;
 
 #[derive(Debug, Clone)]
@@ -86,6 +87,74 @@ impl ResourceNames {
     pub fn tokens_secret(&self, integration: &str) -> String {
         format!("{}/tokens/{integration}", self.secret_prefix)
     }
+
+    /// The HMAC key that signs connect `state`s (any string; rotate by replacing it).
+    pub fn state_signing_key_secret(&self) -> String {
+        format!("{}/state-signing-key", self.secret_prefix)
+    }
+}
+
+/// The push types' queues, where replay and the nightly re-drive put events back, and
+/// the nightly queue. Each is optional: a replay to a push type whose queue is not
+/// configured fails for that event with a reason naming the variable.
+#[derive(Debug, Clone, Default)]
+pub struct QueueUrls {
+    pub messages: Option<String>,
+    pub notifications: Option<String>,
+    pub documents: Option<String>,
+    pub form_fields: Option<String>,
+    pub leads: Option<String>,
+    /// `HONA_NIGHTLY_QUEUE_URL`: the nightly starter's fan-out target.
+    pub nightly: Option<String>,
+}
+
+impl QueueUrls {
+    pub const VARIABLES: [(PushType, &'static str); 5] = [
+        (PushType::Messages, "HONA_QUEUE_URL_MESSAGES"),
+        (PushType::Notifications, "HONA_QUEUE_URL_NOTIFICATIONS"),
+        (PushType::Documents, "HONA_QUEUE_URL_DOCUMENTS"),
+        (PushType::FormFields, "HONA_QUEUE_URL_FORM_FIELDS"),
+        (PushType::Leads, "HONA_QUEUE_URL_LEADS"),
+    ];
+
+    pub fn from_env() -> Self {
+        let read = |name: &str| env::var(name).ok().filter(|v| !v.trim().is_empty());
+        Self {
+            messages: read("HONA_QUEUE_URL_MESSAGES"),
+            notifications: read("HONA_QUEUE_URL_NOTIFICATIONS"),
+            documents: read("HONA_QUEUE_URL_DOCUMENTS"),
+            form_fields: read("HONA_QUEUE_URL_FORM_FIELDS"),
+            leads: read("HONA_QUEUE_URL_LEADS"),
+            nightly: read("HONA_NIGHTLY_QUEUE_URL"),
+        }
+    }
+
+    pub fn for_push_type(&self, push_type: PushType) -> Option<&str> {
+        match push_type {
+            PushType::Messages => self.messages.as_deref(),
+            PushType::Notifications => self.notifications.as_deref(),
+            PushType::Documents => self.documents.as_deref(),
+            PushType::FormFields => self.form_fields.as_deref(),
+            PushType::Leads => self.leads.as_deref(),
+        }
+    }
+
+    pub fn variable(push_type: PushType) -> &'static str {
+        Self::VARIABLES
+            .iter()
+            .find(|(p, _)| *p == push_type)
+            .map(|(_, v)| *v)
+            .unwrap_or("HONA_QUEUE_URL_*")
+    }
+}
+
+/// Failed pushes the nightly sync re-drives per integration per night
+/// (`HONA_NIGHTLY_REDRIVE_BUDGET`, default 50).
+pub fn nightly_redrive_budget() -> usize {
+    env::var("HONA_NIGHTLY_REDRIVE_BUDGET")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(50)
 }
 
 /// `HONA_MAPPINGS_TABLE`: Form Field Mapping's table (only the functions that use it read it).

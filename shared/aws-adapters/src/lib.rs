@@ -9,6 +9,7 @@ pub mod dead_letters;
 pub mod dynamo;
 pub mod lambda;
 pub mod mycase;
+pub mod queues;
 pub mod s3;
 pub mod secrets;
 
@@ -47,7 +48,8 @@ impl Aws {
         Self::with_names(ResourceNames::from_env()?).await
     }
 
-    /// For the mapping API (no queue, so no dead-letter queue and no [`Aws::stores`]).
+    /// For the HTTP functions and the CLI (no queue, so no dead-letter queue and no
+    /// [`Aws::stores`]).
     pub async fn from_env_without_queue() -> Result<Self, BootError> {
         Self::with_names(ResourceNames::from_env_without_queue()?).await
     }
@@ -71,7 +73,8 @@ impl Aws {
         })
     }
 
-    /// The integrations table on its own (the mapping API needs no other store).
+    /// The integrations table on its own (the mapping API; and, as `IntegrationAdmin`,
+    /// connect, activation, settings and the nightly sync).
     pub fn integrations(&self) -> Arc<dynamo::integrations::DynamoIntegrations> {
         Arc::new(dynamo::integrations::DynamoIntegrations::new(
             self.dynamo.clone(),
@@ -134,6 +137,22 @@ impl Aws {
                 self.names.idempotency_table.clone(),
             )),
         })
+    }
+
+    /// The ledger, read back (status, replay, nightly counts).
+    pub fn ledger_history(&self) -> Arc<dynamo::ledger::DynamoLedger> {
+        Arc::new(dynamo::ledger::DynamoLedger::new(
+            self.dynamo.clone(),
+            self.names.ledger_table.clone(),
+        ))
+    }
+
+    /// The push types' queues, for replay and re-drive (`HONA_QUEUE_URL_*`).
+    pub fn event_queues(&self) -> Arc<queues::SqsEventQueues> {
+        Arc::new(queues::SqsEventQueues::new(
+            self.sqs.clone(),
+            config::QueueUrls::from_env(),
+        ))
     }
 
     /// Where messages and notifications land: shared by both functions.

@@ -104,3 +104,97 @@ macro_rules! connect_as {
 }
 
 connect_as!(Communications, Clients, CaseFields, CaseDocuments);
+
+/// The nightly keep-alive and connection check, with the integration's own tokens.
+#[async_trait]
+impl hona_push::operations::ports::MyCaseHealth for MyCaseConnector {
+    async fn keep_alive(&self, integration: &Integration) -> Result<(), PushError> {
+        let client = self.client(integration).await?;
+        client
+            .tokens()
+            .refresh_now(client.transport())
+            .await
+            .map_err(hona_push::mycase_adapter::push_error)
+    }
+
+    async fn check(&self, integration: &Integration) -> Result<(), PushError> {
+        let client = self.client(integration).await?;
+        client
+            .firm()
+            .await
+            .map(|_| ())
+            .map_err(hona_push::mycase_adapter::push_error)
+    }
+}
+
+/// MyCase's OAuth server for the connect flow: the app's credentials (read once) and
+/// the shared transport (so token calls count against the same rate budget).
+pub struct MyCaseOAuthApp {
+    transport: Arc<Transport>,
+    secrets: aws_sdk_secretsmanager::Client,
+    names: ResourceNames,
+    app: OnceCell<OAuthApp>,
+}
+
+impl MyCaseOAuthApp {
+    pub fn new(
+        transport: Arc<Transport>,
+        secrets: aws_sdk_secretsmanager::Client,
+        names: ResourceNames,
+    ) -> Self {
+        Self {
+            transport,
+            secrets,
+            names,
+            app: OnceCell::new(),
+        }
+    }
+
+    async fn app(&self) -> Result<&OAuthApp, PushError> {
+        self.app
+            .get_or_try_init(|| async {
+                load_oauth_app(&self.secrets, &self.names.oauth_client_secret()).await
+            })
+            .await
+            .map_err(|e| {
+                PushError::transient(
+                    "oauth_client_unavailable",
+                    format!(
+                        "The MyCase OAuth client credentials could not be read: {}",
+                        e.message()
+                    ),
+                )
+            })
+    }
+}
+
+#[async_trait]
+impl hona_push::operations::ports::MyCaseOAuth for MyCaseOAuthApp {
+    async fn authorize_url(&self, state: &str) -> Result<String, PushError> {
+        Ok(self
+            .app()
+            .await?
+            .authorize_url(self.transport.endpoints(), state)
+            .to_string())
+    }
+
+    async fn exchange_code(&self, code: &str) -> Result<mycase_client::TokenSet, PushError> {
+        self.app()
+            .await?
+            .exchange_code(&self.transport, code)
+            .await
+            .map_err(hona_push::mycase_adapter::push_error)
+    }
+
+    async fn authorised_by(
+        &self,
+        tokens: &mycase_client::TokenSet,
+    ) -> Result<hona_push::ids::StaffId, PushError> {
+        let me = MyCaseClient::me_with_access_token(&self.transport, &tokens.access_token)
+            .await
+            .map_err(hona_push::mycase_adapter::push_error)?;
+        hona_push::ids::StaffId::new(me.id).map_err(|_| {
+            PushError::permanent("invalid_staff", "MyCase answered /me without a staff id.")
+        })
+    }
+}

@@ -90,3 +90,68 @@ pub async fn load_oauth_app(client: &Client, name: &str) -> Result<OAuthApp, Tok
         redirect_uri: secret.redirect_uri,
     })
 }
+
+/// Every integration's tokens: the connect flow creates or replaces them.
+pub struct SecretsTokenVault {
+    client: Client,
+    names: crate::config::ResourceNames,
+}
+
+impl SecretsTokenVault {
+    pub fn new(client: Client, names: crate::config::ResourceNames) -> Self {
+        Self { client, names }
+    }
+}
+
+#[async_trait]
+impl hona_push::operations::ports::TokenVault for SecretsTokenVault {
+    async fn store(
+        &self,
+        integration: &hona_push::ids::IntegrationId,
+        tokens: &TokenSet,
+    ) -> Result<(), hona_push::StoreError> {
+        let name = self.names.tokens_secret(integration.as_str());
+        let fail = |operation, e: String| hona_push::StoreError::new("secrets", operation, e);
+        let raw = serde_json::to_string(tokens)
+            .map_err(|_| fail("serialise", "token set did not serialise".into()))?;
+        let put = self
+            .client
+            .put_secret_value()
+            .secret_id(&name)
+            .secret_string(&raw)
+            .send()
+            .await;
+        match put {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|se| se.is_resource_not_found_exception()) =>
+            {
+                // A first connection: the secret does not exist yet.
+                self.client
+                    .create_secret()
+                    .name(&name)
+                    .secret_string(raw)
+                    .send()
+                    .await
+                    .map_err(|e| fail("create", describe(e)))?;
+                Ok(())
+            }
+            Err(e) => Err(fail("put", describe(e))),
+        }
+    }
+}
+
+/// The connect `state` signing key (`{prefix}/state-signing-key`), as bytes.
+pub async fn load_state_signing_key(
+    client: &Client,
+    name: &str,
+) -> Result<Vec<u8>, TokenStoreError> {
+    let raw = read_secret(client, name).await?;
+    if raw.trim().len() < 16 {
+        return Err(TokenStoreError::permanent(format!(
+            "secret {name} must hold at least 16 characters"
+        )));
+    }
+    Ok(raw.trim().as_bytes().to_vec())
+}

@@ -89,6 +89,24 @@ impl MyCaseClient {
         self.get(self.url("me"), "/v1/me", "staff member").await
     }
 
+    /// The staff member a just-issued access token acts as. For the connect flow, before the
+    /// tokens are stored anywhere: a 401 is [`MyCaseError::Unauthorized`], never a refresh.
+    pub async fn me_with_access_token(transport: &Transport, access_token: &str) -> Result<Staff> {
+        let req = ApiRequest {
+            method: Method::GET,
+            url: transport.endpoints().api("me"),
+            route: "/v1/me",
+            bearer: Some(access_token),
+            json_body: None,
+        };
+        let attempts = transport.retry_policy().max_attempts;
+        let resp = transport.execute(&req, None, attempts).await?;
+        if resp.status == 401 {
+            return Err(MyCaseError::Unauthorized);
+        }
+        decode(&check(resp)?, "staff member")
+    }
+
     pub async fn staff(&self) -> Result<Vec<Staff>> {
         self.list(self.url("staff"), "/v1/staff", "staff list")
             .await

@@ -159,6 +159,18 @@ impl TokenManager {
             .await
     }
 
+    /// Spends the refresh token for a new pair now, whatever the access token's expiry: MyCase's
+    /// two-week refresh window starts again (the nightly sync's keep-alive). Same locks as any
+    /// refresh; if another instance refreshed meanwhile, its tokens count as this refresh.
+    pub async fn refresh_now(&self, t: &Transport) -> Result<(), MyCaseError> {
+        let mut state = self.state.lock().await;
+        self.flush_unsaved(&mut state).await?;
+        let stored = self.shared.store.load().await?;
+        self.refresh_locked(&mut state, t, &stored.access_token)
+            .await
+            .map(|_| ())
+    }
+
     /// Forgets the cached token (the next call reads the store again).
     pub async fn invalidate(&self) {
         self.state.lock().await.current = None;

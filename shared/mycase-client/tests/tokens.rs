@@ -460,3 +460,25 @@ async fn missing_tokens_are_a_permanent_store_error() {
     assert_eq!(err.kind(), "token_store");
     assert!(!err.is_transient());
 }
+
+#[tokio::test]
+async fn refresh_now_rotates_a_token_that_is_still_valid() {
+    let s = setup(
+        token_set("access-1", "refresh-1", 3600),
+        "access-2",
+        Duration::ZERO,
+    )
+    .await;
+    let client = s.integration.client(&s.transport);
+    client.tokens().refresh_now(&s.transport).await.unwrap();
+    assert_eq!(s.token_calls.get(), 1, "refreshed although not expiring");
+    let stored = s.integration.store.current().unwrap();
+    assert_eq!(
+        stored.refresh_token, "refresh-2",
+        "the new refresh token is stored"
+    );
+    assert_eq!(stored.firm_uuid.as_deref(), Some("firm-uuid-1"));
+    // The fresh access token is what the next call uses: no second refresh.
+    client.me().await.unwrap();
+    assert_eq!(s.token_calls.get(), 1);
+}

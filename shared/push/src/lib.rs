@@ -19,6 +19,7 @@ pub mod ids;
 pub mod integration;
 pub mod leads;
 pub mod mycase_adapter;
+pub mod operations;
 pub mod outcome;
 pub mod pipeline;
 pub mod ports;

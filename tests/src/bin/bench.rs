@@ -13,8 +13,15 @@
 //! client-side limiter at `--rate`, over a backlog; how much of the budget is used and
 //! how many requests are answered 429.
 //!
+//! Part N: the nightly sync over `--integrations` integrations (default 1,000): starter
+//! and workers with a real `MyCaseClient` each, against the sandbox's 25/s limit with
+//! the client-side limiter at `--rate`; wall time, request rate, 429s, per-integration
+//! durations.
+//!
 //! Run it through `scripts/bench.sh` (release build of this and the sandbox binary).
 
+#[path = "../bench/nightly.rs"]
+mod nightly;
 #[path = "../bench/report.rs"]
 mod report;
 #[path = "../bench/run.rs"]
@@ -37,15 +44,17 @@ use sandbox::SandboxProcess;
 
 const USAGE: &str = "\
 usage: bench [--events N] [--moto-events N] [--backlog N] [--rate R] [--quick] [--no-moto]
-             [--part A|B] [--no-logs] [--sandbox-bin PATH]
+             [--integrations N] [--part A|B|N] [--no-logs] [--sandbox-bin PATH]
 
   --events N       Part A: message.logged events through the in-memory row (default 5000)
   --moto-events N  Part A: events through the real AWS adapters on moto (default 300)
   --backlog N      Part B: backlog of events against the 25/s limit (default 600)
-  --rate R         Part B: client-side limit, MYCASE_RATE_LIMIT_PER_SECOND (default 24)
-  --quick          smoke run: 500 / 100 / 120 events (explicit flags still win)
+  --rate R         Parts B and N: client-side limit, MYCASE_RATE_LIMIT_PER_SECOND (default 24;
+                   Part N uses min(R, 20), the bundle's shared budget)
+  --integrations N Part N: integrations in one nightly run (default 1000)
+  --quick          smoke run: 500 / 100 / 120 events, 100 integrations (explicit flags still win)
   --no-moto        skip the moto reference row
-  --part A|B       run only Part A or only Part B (e.g. under perf)
+  --part A|B|N     run only Part A, B or N (e.g. under perf)
   --no-logs        do not write the function's JSON log lines (default: to a file, as
                    Lambda writes them to stdout, so their cost is counted)
   --sandbox-bin P  the mycase-sandbox binary (default: next to this binary)";
@@ -66,6 +75,8 @@ struct Args {
     moto: bool,
     part_a: bool,
     part_b: bool,
+    part_n: bool,
+    integrations: usize,
     function_logs: bool,
     sandbox_bin: Option<PathBuf>,
 }
@@ -78,7 +89,8 @@ fn parse_args() -> Result<Args, String> {
     let mut quick = false;
     let mut moto = true;
     let mut sandbox_bin = None;
-    let mut parts = (true, true);
+    let mut parts = (true, true, true);
+    let mut integrations = None;
     let mut function_logs = true;
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -102,6 +114,7 @@ fn parse_args() -> Result<Args, String> {
             "--events" => events = Some(count(value()?)?),
             "--moto-events" => moto_events = Some(count(value()?)?),
             "--backlog" => backlog = Some(count(value()?)?),
+            "--integrations" => integrations = Some(count(value()?)?),
             "--rate" => {
                 let v = value()?;
                 rate = v
@@ -115,9 +128,10 @@ fn parse_args() -> Result<Args, String> {
             "--no-logs" => function_logs = false,
             "--part" => {
                 parts = match value()?.to_ascii_uppercase().as_str() {
-                    "A" => (true, false),
-                    "B" => (false, true),
-                    other => return Err(format!("--part: '{other}' is not A or B")),
+                    "A" => (true, false, false),
+                    "B" => (false, true, false),
+                    "N" => (false, false, true),
+                    other => return Err(format!("--part: '{other}' is not A, B or N")),
                 }
             }
             "--sandbox-bin" => sandbox_bin = Some(PathBuf::from(value()?)),
@@ -139,6 +153,8 @@ fn parse_args() -> Result<Args, String> {
         moto,
         part_a: parts.0,
         part_b: parts.1,
+        part_n: parts.2,
+        integrations: integrations.unwrap_or(if quick { 100 } else { 1000 }),
         function_logs,
         sandbox_bin,
     })
@@ -220,6 +236,12 @@ async fn bench(args: &Args, log_path: Option<PathBuf>) -> anyhow::Result<bool> {
     }
     if args.part_b {
         all_ok &= part_b(args, &bin).await?;
+    }
+    if args.part_n {
+        if args.part_a || args.part_b {
+            say!();
+        }
+        all_ok &= part_n(args, &bin).await?;
     }
     Ok(all_ok)
 }
@@ -509,6 +531,108 @@ async fn part_b(args: &Args, bin: &std::path::Path) -> anyhow::Result<bool> {
         );
     }
     Ok(acked && check.ok)
+}
+
+// ------------------------------------------------------------------------------- Part N
+
+/// The bundle's shared MyCase budget (SPEC §5): the nightly sync's limiter never exceeds it.
+const BUNDLE_BUDGET: f64 = 20.0;
+/// Integrations worked on at once: two nightly-sync instances × four each.
+const NIGHTLY_CONCURRENCY: usize = 8;
+
+async fn part_n(args: &Args, bin: &std::path::Path) -> anyhow::Result<bool> {
+    let rate = args.rate.min(BUNDLE_BUDGET);
+    say!(
+        "Part N — the nightly sync over {} integrations, inside the shared rate budget",
+        args.integrations
+    );
+    let sandbox = SandboxProcess::start(bin, "n").await?;
+    let limit = sandbox.faults().await?["rate_limit_per_second"].as_f64();
+    say!(
+        "  MyCase:   a fresh mycase-sandbox process (pid {}), its limit: {} per OAuth client (all firms share it)",
+        sandbox.pid(),
+        limit
+            .map(|l| format!("{l} req/s"))
+            .unwrap_or_else(|| "none".into())
+    );
+    say!(
+        "  client:   RateLimiter::per_second({rate}) shared by every integration's MyCaseClient; {NIGHTLY_CONCURRENCY} integrations at a time"
+    );
+    say!(
+        "  per integration: token refresh (keep-alive), GET /v1/firm, GET /v1/custom_fields + one mapping re-checked, ledger counts, one failed push re-driven (stores in memory)"
+    );
+    let r = nightly::run(&sandbox, args.integrations, rate, NIGHTLY_CONCURRENCY).await?;
+    let mut durations: Vec<u64> = r.reports.iter().map(|x| x.duration_ms).collect();
+    durations.sort_unstable();
+    let pct = |p: f64| {
+        durations
+            .get(((durations.len() as f64 - 1.0) * p).round() as usize)
+            .copied()
+            .unwrap_or(0)
+    };
+    let ok = r.reports.iter().filter(|x| x.status == "ok").count();
+    let kept_alive = r.reports.iter().filter(|x| x.token_refreshed).count();
+    let mycase_calls = r.requests + r.token_refreshes;
+    let rate_wall = mycase_calls as f64 / r.wall.as_secs_f64();
+    let per_hour = r.integrations as f64 / r.wall.as_secs_f64() * 3600.0;
+    say!();
+    say!(
+        "  seeding {} firms, grants and fields (not measured): {:.1} s",
+        r.integrations,
+        r.seeding.as_secs_f64()
+    );
+    say!(
+        "  wall time, starter + every worker      {:.1} s",
+        r.wall.as_secs_f64()
+    );
+    say!(
+        "  MyCase calls                           {mycase_calls} ({} API + {} token refreshes), {:.2} per integration",
+        r.requests,
+        r.token_refreshes,
+        mycase_calls as f64 / r.integrations as f64
+    );
+    say!(
+        "  achieved rate                          {rate_wall:.2} req/s over the wall time ({:.1} % of MyCase's 25/s){}",
+        rate_wall / MYCASE_LIMIT * 100.0,
+        r.span
+            .map(|s| format!("; API first → last {:.1} s", s.as_secs_f64()))
+            .unwrap_or_default()
+    );
+    say!("  answered 429                           {}", r.throttled);
+    say!(
+        "  per integration (worker run)           p50 {} ms, p99 {} ms, max {} ms (mostly waiting for the limiter)",
+        pct(0.5),
+        pct(0.99),
+        durations.last().copied().unwrap_or(0)
+    );
+    say!(
+        "  capacity at this budget                {per_hour:.0} integrations per hour (the schedule is hourly)"
+    );
+    say!(
+        "  function CPU                           {:.2} ms per integration",
+        r.cpu.as_secs_f64() * 1000.0 / r.integrations as f64
+    );
+    let rechecked = r
+        .reports
+        .iter()
+        .filter(|x| {
+            x.mappings
+                .as_ref()
+                .is_some_and(|m| m.mappings_checked == 1 && m.broken.is_empty() && m.fields == 3)
+        })
+        .count();
+    let all_ok = ok == r.integrations
+        && kept_alive == r.integrations
+        && rechecked == r.integrations
+        && r.redriven == r.integrations;
+    say!();
+    say!(
+        "  checked        {}: {ok} of {} reports ok, {kept_alive} grants refreshed, {rechecked} catalogues refreshed with their mapping re-checked, {} failed pushes re-driven",
+        check_word(all_ok),
+        r.integrations,
+        r.redriven
+    );
+    Ok(all_ok && r.throttled == 0)
 }
 
 // ------------------------------------------------------------------------------- helpers

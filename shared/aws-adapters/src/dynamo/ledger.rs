@@ -3,13 +3,16 @@
 //! One row per event with its outcome (`landed` | `skipped` | `failed`), the reason,
 //! the MyCase ids, and (for skipped and failed events) the event itself for replay.
 
-use super::{condition_failed, n, s, store_error};
+use super::{Item, condition_failed, get_bool, get_n, get_s, n, s, store_error};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
 use hona_push::StoreError;
-use hona_push::outcome::{LedgerEntry, Outcome};
+use hona_push::ids::{CaseId, EventId, IntegrationId};
+use hona_push::operations::ports::{LedgerFilter, LedgerHistory};
+use hona_push::outcome::{LedgerEntry, MyCaseRef, Outcome, PushType, Remark};
 use hona_push::ports::Ledger;
+use tracing::warn;
 
 pub struct DynamoLedger {
     client: Client,
@@ -83,5 +86,114 @@ impl Ledger for DynamoLedger {
             Err(e) if condition_failed(&e) => Ok(()),
             Err(e) => Err(store_error("ledger", "record", e)),
         }
+    }
+}
+
+fn push_type(raw: &str) -> Option<PushType> {
+    [
+        PushType::Messages,
+        PushType::Notifications,
+        PushType::Documents,
+        PushType::FormFields,
+        PushType::Leads,
+    ]
+    .into_iter()
+    .find(|p| p.as_str() == raw)
+}
+
+fn strings(item: &Item, key: &str) -> Vec<String> {
+    item.get(key)
+        .and_then(|v| v.as_l().ok())
+        .map(|l| l.iter().filter_map(|v| v.as_s().ok().cloned()).collect())
+        .unwrap_or_default()
+}
+
+/// A row as [`Ledger::record`] wrote it. `None` for a row this code cannot read
+/// (logged by id, never dropped silently).
+fn parse_entry(item: &Item) -> Option<LedgerEntry> {
+    let integration_id = IntegrationId::parse(get_s(item, "integration_id")?).ok()?;
+    let event_id = EventId::parse(get_s(item, "event_id")?).ok()?;
+    let Some(push) = get_s(item, "push_type").and_then(push_type) else {
+        warn!(event_id = %event_id, "ledger row with an unknown push type");
+        return None;
+    };
+    let outcome = match get_s(item, "outcome")? {
+        "landed" => Outcome::Landed {
+            refs: strings(item, "mycase_refs")
+                .iter()
+                .filter_map(|r| {
+                    let (kind, id) = r.rsplit_once(':')?;
+                    Some(MyCaseRef::new(kind, id.parse().ok()?))
+                })
+                .collect(),
+            remarks: strings(item, "remarks")
+                .iter()
+                .map(|r| match r.split_once(": ") {
+                    Some((kind, detail)) => Remark::new(kind, detail),
+                    None => Remark::new(r.clone(), ""),
+                })
+                .collect(),
+        },
+        "skipped" => Outcome::Skipped {
+            reason: get_s(item, "reason").unwrap_or_default().to_owned(),
+        },
+        "failed" => Outcome::Failed {
+            kind: get_s(item, "failure_kind").unwrap_or("unknown").to_owned(),
+            reason: get_s(item, "reason").unwrap_or_default().to_owned(),
+            permanent: get_bool(item, "permanent").unwrap_or(true),
+        },
+        _ => return None,
+    };
+    Some(LedgerEntry {
+        integration_id,
+        event_id,
+        event_type: get_s(item, "event_type").unwrap_or_default().to_owned(),
+        push_type: push,
+        case_id: get_n(item, "case_id").and_then(|c| CaseId::new(c).ok()),
+        event_time: get_s(item, "event_time").unwrap_or_default().to_owned(),
+        recorded_at: get_s(item, "recorded_at")
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .unwrap_or_default(),
+        outcome,
+        event_json: get_s(item, "event").map(str::to_owned),
+    })
+}
+
+/// A Query on the integration's partition (every page). Cost grows with the
+/// integration's history; see the README's note on a time-ordered index.
+#[async_trait]
+impl LedgerHistory for DynamoLedger {
+    async fn entries(
+        &self,
+        integration: &IntegrationId,
+        filter: LedgerFilter,
+    ) -> Result<Vec<LedgerEntry>, StoreError> {
+        let mut entries = Vec::new();
+        let mut start = None;
+        loop {
+            let mut query = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("integration_id = :i")
+                .expression_attribute_values(":i", s(integration.as_str()))
+                .set_exclusive_start_key(start);
+            if let LedgerFilter::Outcome(outcome) = filter {
+                query = query
+                    .filter_expression("outcome = :o")
+                    .expression_attribute_values(":o", s(outcome));
+            }
+            let out = query
+                .send()
+                .await
+                .map_err(|e| store_error("ledger", "query", e))?;
+            entries.extend(out.items().iter().filter_map(parse_entry));
+            start = out.last_evaluated_key().cloned();
+            if start.is_none() {
+                break;
+            }
+        }
+        Ok(entries)
     }
 }

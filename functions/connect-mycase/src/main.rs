@@ -1,0 +1,41 @@
+//! `connect-mycase`: connecting a firm's MyCase account (API Gateway HTTP API, GET
+//! `/connect/start` and `/oauth/callback`).
+
+use aws_adapters::dynamo::connect_states::DynamoStateNonces;
+use aws_adapters::mycase::MyCaseOAuthApp;
+use aws_adapters::secrets::{SecretsTokenVault, load_state_signing_key};
+use aws_adapters::{Aws, lambda};
+use hona_push::operations::connect::{ConnectFlow, StateSigner};
+use lambda_http::{Error, Request, service_fn};
+use std::sync::Arc;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    lambda::init_tracing();
+    let aws = Aws::from_env_without_queue().await?;
+    let key = load_state_signing_key(&aws.secrets, &aws.names.state_signing_key_secret())
+        .await
+        .map_err(|e| format!("connect state signing key: {}", e.message()))?;
+    let flow = Arc::new(ConnectFlow {
+        signer: StateSigner::new(key),
+        nonces: Arc::new(DynamoStateNonces::new(
+            aws.dynamo.clone(),
+            aws.names.leases_table.clone(),
+        )),
+        oauth: Arc::new(MyCaseOAuthApp::new(
+            aws.transport.clone(),
+            aws.secrets.clone(),
+            aws.names.clone(),
+        )),
+        tokens: Arc::new(SecretsTokenVault::new(
+            aws.secrets.clone(),
+            aws.names.clone(),
+        )),
+        admin: aws.integrations(),
+    });
+    lambda_http::run(service_fn(move |req: Request| {
+        let flow = flow.clone();
+        async move { Ok::<_, Error>(connect_mycase::handle(&flow, req).await) }
+    }))
+    .await
+}

@@ -1,0 +1,18 @@
+//! Running integrations, as opposed to pushing events: connecting a firm's MyCase
+//! account, activation and settings, replaying what was skipped, the nightly sync, and
+//! the status an operator reads ("what is syncing, and why not?").
+//!
+//! The admin API, the nightly-sync function and the `hona-ops` CLI all call this code,
+//! so the answers they give are the same.
+
+pub mod connect;
+pub mod diagnosis;
+pub mod nightly;
+pub mod ports;
+pub mod replay;
+pub mod service;
+pub mod settings;
+pub mod status;
+
+#[cfg(any(test, feature = "fakes"))]
+pub mod fakes;

@@ -1,0 +1,198 @@
+//! The I/O edge of operations: small traits the AWS adapters implement (and `fakes`
+//! in memory). The push ports (`crate::ports`) stay as they are.
+
+use crate::error::{PushError, StoreError};
+use crate::ids::{IntegrationId, StaffId};
+use crate::integration::Integration;
+use crate::operations::nightly::NightlyReport;
+use crate::operations::settings::{Connection, IntegrationRecord, SettingsPatch};
+use crate::outcome::{LedgerEntry, PushType};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use mycase_client::TokenSet;
+
+/// Managing integration records (DynamoDB `integrations`).
+#[async_trait]
+pub trait IntegrationAdmin: Send + Sync {
+    async fn record(&self, id: &IntegrationId) -> Result<Option<IntegrationRecord>, StoreError>;
+    /// Every integration (the nightly fan-out, the CLI's list).
+    async fn list(&self) -> Result<Vec<IntegrationRecord>, StoreError>;
+    /// After a successful OAuth connection: creates the integration (inactive, sending
+    /// as the user who authorised) or, on re-connect, updates its firm and clears
+    /// `needs_reconnect`, keeping every other setting.
+    async fn connected(&self, connection: &Connection) -> Result<(), StoreError>;
+    /// `Ok(false)`: no such integration.
+    async fn set_active(&self, id: &IntegrationId, active: bool) -> Result<bool, StoreError>;
+    /// `Ok(false)`: no such integration.
+    async fn update_settings(
+        &self,
+        id: &IntegrationId,
+        patch: &SettingsPatch,
+    ) -> Result<bool, StoreError>;
+    async fn mark_needs_reconnect(
+        &self,
+        id: &IntegrationId,
+        reason: &str,
+    ) -> Result<(), StoreError>;
+    async fn record_nightly(
+        &self,
+        id: &IntegrationId,
+        report: &NightlyReport,
+    ) -> Result<(), StoreError>;
+}
+
+/// Which ledger rows to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LedgerFilter {
+    All,
+    /// `landed`, `skipped` or `failed`.
+    Outcome(&'static str),
+}
+
+/// Reading the ledger back (a Query on the integration's partition).
+#[async_trait]
+pub trait LedgerHistory: Send + Sync {
+    async fn entries(
+        &self,
+        integration: &IntegrationId,
+        filter: LedgerFilter,
+    ) -> Result<Vec<LedgerEntry>, StoreError>;
+}
+
+/// Puts a recorded event back on its push type's queue (replay, nightly re-drive).
+/// The pipeline's idempotency makes a re-sent event land at most once.
+#[async_trait]
+pub trait EventQueues: Send + Sync {
+    async fn resend(&self, entry: &ResendEvent<'_>) -> Result<(), StoreError>;
+}
+
+/// What [`EventQueues::resend`] needs of a ledger row.
+#[derive(Debug, Clone)]
+pub struct ResendEvent<'a> {
+    pub push_type: PushType,
+    pub integration_id: &'a IntegrationId,
+    pub event_id: &'a str,
+    /// The FIFO message group (`{integration}#{case}`), as Hona sends it.
+    pub group: String,
+    pub body: &'a str,
+}
+
+/// Keeping the MyCase connection alive, for the nightly sync.
+#[async_trait]
+pub trait MyCaseHealth: Send + Sync {
+    /// Spends the refresh token for a new pair: MyCase's two-week refresh window starts
+    /// again. `reconnect_needed` when MyCase refuses the grant.
+    async fn keep_alive(&self, integration: &Integration) -> Result<(), PushError>;
+    /// One cheap authenticated call (`GET /v1/firm`).
+    async fn check(&self, integration: &Integration) -> Result<(), PushError>;
+}
+
+/// What the nightly sync learns about form mappings (issue 4's catalogue and mappings).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MappingCheck {
+    /// Case custom fields in the refreshed catalogue.
+    pub fields: usize,
+    pub mappings_checked: usize,
+    /// Every mapping found broken.
+    pub broken: Vec<BrokenMapping>,
+}
+
+/// A form mapping that cannot be written through, and why (ids only, never values).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BrokenMapping {
+    pub form_id: String,
+    pub question_id: String,
+    pub field_id: i64,
+    /// `field_deleted`, `field_retyped`, `option_gone`, `not_a_case_field`, `question_retyped`.
+    pub kind: String,
+    pub reason: String,
+}
+
+impl BrokenMapping {
+    /// The broken mappings of a mapping store's list.
+    pub fn of(mappings: &[crate::forms::Mapping]) -> Vec<BrokenMapping> {
+        mappings
+            .iter()
+            .filter_map(|m| match &m.status {
+                crate::forms::MappingStatus::Broken(b) => Some(BrokenMapping {
+                    form_id: m.form_id.to_string(),
+                    question_id: m.question_id.to_string(),
+                    field_id: m.field_id.get(),
+                    kind: b.kind.clone(),
+                    reason: b.reason.clone(),
+                }),
+                crate::forms::MappingStatus::Ok => None,
+            })
+            .collect()
+    }
+}
+
+/// Issue 4's upkeep is the nightly's mapping check: one read of MyCase's fields refreshes
+/// the catalogue and re-checks every mapping; the broken ones are then listed by reason.
+#[async_trait]
+impl FormMappingCheck for crate::forms::FormFieldUpkeep {
+    async fn refresh_and_recheck(
+        &self,
+        integration: &Integration,
+        deadline: tokio::time::Instant,
+    ) -> Result<MappingCheck, PushError> {
+        let report = self.recheck_mappings(integration, deadline).await?;
+        let fields = self
+            .mappings
+            .catalogue(&integration.id)
+            .await?
+            .map(|c| c.fields.len())
+            .unwrap_or(0);
+        let mappings = self.mappings.list(&integration.id).await?;
+        Ok(MappingCheck {
+            fields,
+            mappings_checked: report.checked,
+            broken: BrokenMapping::of(&mappings),
+        })
+    }
+}
+
+/// Refreshes the cached custom-field catalogue and re-checks every form mapping,
+/// marking broken ones with their reason.
+#[async_trait]
+pub trait FormMappingCheck: Send + Sync {
+    async fn refresh_and_recheck(
+        &self,
+        integration: &Integration,
+        deadline: tokio::time::Instant,
+    ) -> Result<MappingCheck, PushError>;
+}
+
+/// Single use of a connect `state`: the first caller wins, a replay is refused.
+#[async_trait]
+pub trait StateNonces: Send + Sync {
+    /// `Ok(true)` the first time `nonce` is used; `Ok(false)` ever after (until it expires).
+    async fn consume(&self, nonce: &str, expires_at: DateTime<Utc>) -> Result<bool, StoreError>;
+}
+
+/// MyCase's side of the OAuth connection.
+#[async_trait]
+pub trait MyCaseOAuth: Send + Sync {
+    /// The authorize page URL carrying `state`.
+    async fn authorize_url(&self, state: &str) -> Result<String, PushError>;
+    /// Trades the code from the redirect for the first token set (with `firm_uuid`).
+    async fn exchange_code(&self, code: &str) -> Result<TokenSet, PushError>;
+    /// The staff member the tokens act as (`GET /v1/me`).
+    async fn authorised_by(&self, tokens: &TokenSet) -> Result<StaffId, PushError>;
+}
+
+/// Where an integration's tokens are kept (Secrets Manager, `{prefix}/tokens/{id}`).
+#[async_trait]
+pub trait TokenVault: Send + Sync {
+    /// Creates or replaces the integration's tokens.
+    async fn store(&self, integration: &IntegrationId, tokens: &TokenSet)
+    -> Result<(), StoreError>;
+}
+
+/// The nightly starter's fan-out: one message per integration due (the nightly queue).
+#[async_trait]
+pub trait NightlyFanOut: Send + Sync {
+    /// `run` names the run (the scheduled hour), for FIFO de-duplication. Returns how many
+    /// messages were sent.
+    async fn send(&self, integrations: &[IntegrationId], run: &str) -> Result<usize, StoreError>;
+}

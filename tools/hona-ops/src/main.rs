@@ -1,0 +1,326 @@
+//! `hona-ops`: what an on-call engineer runs against a deployed stack (or the local one).
+//!
+//! Reads the same environment as the functions (`HONA_*`, `AWS_*`; see the README).
+//!
+//! ```text
+//! hona-ops list
+//! hona-ops status <integration> [--event <event_id>] [--json]
+//! hona-ops skipped list <integration> [--push-type <type>]
+//! hona-ops skipped replay <integration> [--push-type <type>]
+//! hona-ops dlq list <push_type> [--max N]
+//! hona-ops dlq replay <push_type> [--reason <kind>] [--max N]
+//! ```
+
+use anyhow::{Context, bail};
+use aws_adapters::Aws;
+use aws_adapters::config::QueueUrls;
+use aws_adapters::dead_letters::DeadLetterQueue;
+use clap::{Parser, Subcommand};
+use hona_push::ids::{EventId, IntegrationId};
+use hona_push::operations::ports::LedgerFilter;
+use hona_push::operations::replay;
+use hona_push::operations::service::{Operations, parse_push_type};
+use hona_push::operations::status::render_text;
+use hona_push::outcome::{Outcome, PushType};
+use indicatif::{ProgressBar, ProgressStyle};
+
+#[derive(Parser)]
+#[command(
+    name = "hona-ops",
+    about = "Status and troubleshooting of the Hona → MyCase push bundle"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Every integration: active, connection, last nightly run.
+    List,
+    /// One integration's status: per push type the last success and recent problems,
+    /// each with a plain reason and a remedy.
+    Status {
+        integration: String,
+        /// Explain one event instead ("this document never appeared").
+        #[arg(long)]
+        event: Option<String>,
+        /// JSON, as the admin API answers.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Events recorded as skipped (integration inactive, no lead automation, …).
+    Skipped {
+        #[command(subcommand)]
+        action: SkippedAction,
+    },
+    /// The dead-letter queue of a push type's queue.
+    Dlq {
+        #[command(subcommand)]
+        action: DlqAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum SkippedAction {
+    List {
+        integration: String,
+        #[arg(long)]
+        push_type: Option<String>,
+    },
+    /// Re-sends each skipped event to its queue; each lands at most once.
+    Replay {
+        integration: String,
+        #[arg(long)]
+        push_type: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum DlqAction {
+    List {
+        /// messages, notifications, documents, form_fields or leads.
+        push_type: String,
+        #[arg(long, default_value_t = 100)]
+        max: usize,
+    },
+    /// Sends dead letters back to the push type's queue and removes them from the DLQ.
+    Replay {
+        push_type: String,
+        /// Only those dead-lettered for this reason (e.g. `unknown_integration`).
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long, default_value_t = 1000)]
+        max: usize,
+    },
+}
+
+fn integration(raw: &str) -> anyhow::Result<IntegrationId> {
+    IntegrationId::parse(raw).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+fn push_type(raw: &str) -> anyhow::Result<PushType> {
+    parse_push_type(raw).with_context(|| {
+        format!(
+            "unknown push type {raw:?}: messages, notifications, documents, form_fields or leads"
+        )
+    })
+}
+
+fn bar(total: usize, what: &str) -> ProgressBar {
+    let bar = ProgressBar::new(total as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({elapsed})")
+            .expect("a valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_message(what.to_owned());
+    bar
+}
+
+async fn source_queue(push: PushType) -> anyhow::Result<String> {
+    QueueUrls::from_env()
+        .for_push_type(push)
+        .map(str::to_owned)
+        .with_context(|| format!("{} is not set", QueueUrls::variable(push)))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let aws = Aws::from_env_without_queue()
+        .await
+        .context("reading the environment")?;
+    let ops = Operations {
+        admin: aws.integrations(),
+        ledger: aws.ledger_history(),
+        queues: aws.event_queues(),
+        mappings: aws.mappings().context("reading the environment")?,
+    };
+    match cli.command {
+        Command::List => {
+            let records = ops.admin.list().await?;
+            println!(
+                "{:<32} {:<8} {:<28} last nightly",
+                "integration", "active", "connection"
+            );
+            for r in records {
+                let i = &r.integration;
+                let connection = match (&i.needs_reconnect, &i.firm_uuid) {
+                    (Some(_), _) => "NEEDS RECONNECT".to_owned(),
+                    (None, Some(_)) => "healthy".to_owned(),
+                    (None, None) => "not connected".to_owned(),
+                };
+                let nightly = r
+                    .last_nightly
+                    .map(|n| format!("{} {}", n.status, n.started_at.format("%Y-%m-%d %H:%M")))
+                    .unwrap_or_else(|| "never".into());
+                println!(
+                    "{:<32} {:<8} {:<28} {nightly}",
+                    i.id.as_str(),
+                    if i.active { "yes" } else { "no" },
+                    connection
+                );
+            }
+        }
+        Command::Status {
+            integration: id,
+            event,
+            json,
+        } => {
+            let id = integration(&id)?;
+            if let Some(event) = event {
+                let event = EventId::parse(&event).map_err(|e| anyhow::anyhow!("{e}"))?;
+                let e = ops.explain(&id, &event).await?;
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&e)?);
+                } else {
+                    println!("Event {}: {}", e.event_id, e.outcome);
+                    for p in &e.problems {
+                        println!(
+                            "  [{}] {}\n  → {}",
+                            p.diagnosis.kind, p.diagnosis.reason, p.diagnosis.remedy
+                        );
+                    }
+                    if let Some(n) = &e.note {
+                        println!("  {}\n  → {}", n.reason, n.remedy);
+                    }
+                }
+                return Ok(());
+            }
+            let Some(status) = ops.status(&id).await? else {
+                bail!("no integration {id}");
+            };
+            if json {
+                println!("{}", serde_json::to_string_pretty(&status)?);
+            } else {
+                print!("{}", render_text(&status));
+            }
+        }
+        Command::Skipped { action } => match action {
+            SkippedAction::List {
+                integration: id,
+                push_type: p,
+            } => {
+                let id = integration(&id)?;
+                let p = p.as_deref().map(push_type).transpose()?;
+                let entries = ops
+                    .ledger
+                    .entries(&id, LedgerFilter::Outcome("skipped"))
+                    .await?;
+                let rows = replay::skipped(&entries, p);
+                for e in &rows {
+                    let reason = match &e.outcome {
+                        Outcome::Skipped { reason } => reason.as_str(),
+                        _ => "",
+                    };
+                    println!(
+                        "{}  {:<14} {:<24} {}",
+                        e.recorded_at.format("%Y-%m-%d %H:%M:%S"),
+                        e.push_type.as_str(),
+                        reason,
+                        e.event_id
+                    );
+                }
+                println!("{} skipped event(s)", rows.len());
+            }
+            SkippedAction::Replay {
+                integration: id,
+                push_type: p,
+            } => {
+                let id = integration(&id)?;
+                let p = p.as_deref().map(push_type).transpose()?;
+                match ops.admin.record(&id).await? {
+                    None => bail!("no integration {id}"),
+                    Some(r) if !r.integration.active => {
+                        bail!(
+                            "{id} is inactive: activate it first, or the events are skipped again"
+                        )
+                    }
+                    Some(_) => {}
+                }
+                let progress = bar(0, "replaying skipped events");
+                let report = ops
+                    .replay_skipped(&id, p, &|done, total| {
+                        progress.set_length(total as u64);
+                        progress.set_position(done as u64);
+                    })
+                    .await?;
+                progress.finish();
+                println!(
+                    "replayed {} event(s){}",
+                    report.total_sent(),
+                    if report.not_sent > 0 {
+                        format!(
+                            "; {} could not be sent (still skipped, replay again)",
+                            report.not_sent
+                        )
+                    } else {
+                        String::new()
+                    }
+                );
+            }
+        },
+        Command::Dlq { action } => match action {
+            DlqAction::List { push_type: p, max } => {
+                let source = source_queue(push_type(&p)?).await?;
+                let dlq = DeadLetterQueue::of_source(aws.sqs.clone(), &source).await?;
+                let messages = dlq.peek(max).await?;
+                for m in &messages {
+                    println!(
+                        "{}  reason={} event={} integration={}\n    {}",
+                        m.message_id,
+                        m.reason
+                            .as_deref()
+                            .unwrap_or("(moved by SQS after repeated failures)"),
+                        m.event_id.as_deref().unwrap_or("-"),
+                        m.integration_id.as_deref().unwrap_or("-"),
+                        m.detail.as_deref().unwrap_or(""),
+                    );
+                }
+                println!("{} dead letter(s) on {}", messages.len(), dlq.url);
+            }
+            DlqAction::Replay {
+                push_type: p,
+                reason,
+                max,
+            } => {
+                let source = source_queue(push_type(&p)?).await?;
+                let dlq = DeadLetterQueue::of_source(aws.sqs.clone(), &source).await?;
+                let taken = dlq.take(max).await?;
+                let (chosen, others): (Vec<_>, Vec<_>) = taken.iter().partition(|m| {
+                    reason
+                        .as_deref()
+                        .is_none_or(|r| m.reason.as_deref() == Some(r))
+                });
+                for m in &others {
+                    dlq.release(m).await?;
+                }
+                let progress = bar(chosen.len(), "replaying dead letters");
+                let mut failed = 0;
+                for m in &chosen {
+                    if let Err(e) = dlq.replay_one(m, &source).await {
+                        failed += 1;
+                        progress.println(format!("{}: not replayed ({e})", m.message_id));
+                    }
+                    progress.inc(1);
+                }
+                progress.finish();
+                println!(
+                    "replayed {} of {} dead letter(s) to {source}{}",
+                    chosen.len() - failed,
+                    chosen.len(),
+                    if taken.len() > chosen.len() {
+                        format!("; {} others left on the queue", taken.len() - chosen.len())
+                    } else {
+                        String::new()
+                    }
+                );
+                if failed > 0 {
+                    bail!("{failed} dead letter(s) were not replayed");
+                }
+            }
+        },
+    }
+    Ok(())
+}
