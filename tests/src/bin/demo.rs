@@ -157,7 +157,24 @@ async fn main() -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
 
-    let problems = summary::print(
+    // The night after: an operator's manual run of the nightly sync (the schedule picks
+    // firms at their own midnight; this runs every active one now).
+    let nightly = stack.start_function("nightly-sync").await?;
+    let started_nightly = nightly
+        .invoke(&serde_json::json!({"run": "all"}), Duration::from_secs(30))
+        .await
+        .map_err(|e| anyhow::anyhow!("nightly-sync invoke: {e:?}"))?;
+    let nightly_drained = stack
+        .event_source_mapping("nightly-sync", &nightly)?
+        .run_until_drained(Duration::from_secs(120))
+        .await?;
+    anyhow::ensure!(nightly_drained.drained, "nightly queue not drained");
+    println!(
+        "Nightly sync: the starter sent {} integration(s) to the nightly queue.\n",
+        started_nightly["sent"]
+    );
+
+    let mut problems = summary::print(
         &stack,
         &seeded,
         &before,
@@ -171,8 +188,13 @@ async fn main() -> anyhow::Result<()> {
     )
     .await?;
 
+    problems.extend(summary::print_nightly(&stack, &seeded).await?);
+
     if args.print_env {
-        for f in FUNCTIONS.iter().chain(["mapping-api"].iter()) {
+        for f in FUNCTIONS
+            .iter()
+            .chain(["mapping-api", "nightly-sync"].iter())
+        {
             println!("\n# cargo lambda watch against this stack ({f}):");
             for (k, v) in stack.function_env(f) {
                 println!("export {k}={v}");

@@ -3,9 +3,8 @@
 //! Each `queue_*` puts Hona's events where Hona would (S3 objects, queue messages) and
 //! returns what was sent, so [`summary`] can say what landed and check it.
 //!
-//! Nightly sync (issue 6) is not on main yet. When it lands, start `nightly-sync` in
-//! `bin/demo.rs` alongside the others, put one run request on `stack.nightly`, and add its
-//! report to [`summary::print`] — the functions list in `bin/demo.rs` is the one place to add it.
+//! After the day, `bin/demo.rs` runs the nightly sync once (an operator's `{"run":"all"}`)
+//! and [`summary::print_nightly`] prints the integration's report.
 
 pub mod summary;
 

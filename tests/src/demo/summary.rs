@@ -331,3 +331,63 @@ fn human_size(bytes: u64) -> String {
         format!("{} KB", bytes.div_ceil(1024))
     }
 }
+
+/// The nightly report the run left on the firm's integration record (`last_nightly`),
+/// in a few lines. A report that is not `ok` is a problem for the demo's verdict.
+pub async fn print_nightly(stack: &LocalStack, seeded: &SeededFirm) -> anyhow::Result<Vec<String>> {
+    let item = stack
+        .aws
+        .get_item_json(
+            &stack.tables.integrations,
+            &serde_json::json!({"integration_id": seeded.firm.integration_id}),
+        )
+        .await?
+        .unwrap_or(Value::Null);
+    let report: Value = serde_json::from_str(item["last_nightly"].as_str().unwrap_or("null"))
+        .unwrap_or(Value::Null);
+    println!("\nNightly sync report ({}):", seeded.firm.integration_id);
+    if report.is_null() {
+        println!("  none recorded");
+        return Ok(vec!["the nightly sync left no report".into()]);
+    }
+    let yes_no = |v: &Value| {
+        if v.as_bool() == Some(true) {
+            "yes"
+        } else {
+            "no"
+        }
+    };
+    println!(
+        "  status {}, token refreshed: {}, MyCase connection ok: {}, {} ms",
+        report["status"].as_str().unwrap_or("?"),
+        yes_no(&report["token_refreshed"]),
+        yes_no(&report["connection_ok"]),
+        report["duration_ms"]
+    );
+    let mappings = &report["mappings"];
+    if mappings.is_object() {
+        println!(
+            "  custom-field catalogue: {} case fields; form mappings re-checked: {}, broken: {}",
+            mappings["fields"],
+            mappings["mappings_checked"],
+            mappings["broken"].as_array().map_or(0, Vec::len)
+        );
+    }
+    if let Some(counts) = report["counts"].as_object() {
+        let line: Vec<String> = counts
+            .iter()
+            .map(|(push_type, c)| {
+                format!(
+                    "{push_type} {} landed, {} skipped, {} failed",
+                    c["landed"], c["skipped"], c["failed"]
+                )
+            })
+            .collect();
+        println!("  last 24 h per push type: {}", line.join("; "));
+    }
+    let mut problems = Vec::new();
+    if report["status"] != "ok" {
+        problems.push(format!("the nightly sync reported {}", report["status"]));
+    }
+    Ok(problems)
+}
