@@ -28,14 +28,7 @@ pub async fn run<P: Push + 'static>(pipeline: Pipeline<P>) -> Result<(), Error> 
     let pipeline = Arc::new(pipeline);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let pipeline = pipeline.clone();
-        async move {
-            handle(
-                &pipeline,
-                event.payload,
-                Deadline::from_epoch_millis(event.context.deadline),
-            )
-            .await
-        }
+        async move { handle(&pipeline, event.payload, deadline(event.context.deadline)).await }
     }))
     .await
 }
