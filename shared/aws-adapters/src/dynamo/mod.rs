@@ -1,5 +1,6 @@
 //! The DynamoDB side of the domain's stores, one table each.
 
+mod claims;
 pub mod connect_states;
 pub mod idempotency;
 pub mod integrations;
