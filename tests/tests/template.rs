@@ -398,3 +398,49 @@ fn every_queue_redrives_to_an_alarmed_dead_letter_queue_and_outlives_its_functio
     ensure!(sources > 0, "no SQS event sources found");
     Ok(())
 }
+
+/// SPEC §5: the bundle as a whole stays under 20 MyCase requests a second. Each
+/// queue-fed function can run `MaximumConcurrency` instances, each limited to its
+/// `MYCASE_RATE_LIMIT_PER_SECOND`; together they must fit the budget (the HTTP
+/// functions, called by people, use what is left under MyCase's 25/s).
+#[test]
+fn the_queue_fed_functions_together_stay_within_the_mycase_budget() -> anyhow::Result<()> {
+    const BUDGET: f64 = 20.0;
+    let template = template()?;
+    let number = |v: &Value| match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.parse().ok(),
+        _ => None,
+    };
+    let mut total = 0.0;
+    let mut shares = Vec::new();
+    for (binary, function) in functions_by_binary(&template)? {
+        let rate = number(&function.properties["Environment"]["Variables"]["MYCASE_RATE_LIMIT_PER_SECOND"])
+            .or_else(|| {
+                number(&template["Globals"]["Function"]["Environment"]["Variables"]["MYCASE_RATE_LIMIT_PER_SECOND"])
+            })
+            .with_context(|| format!("{binary}: no MYCASE_RATE_LIMIT_PER_SECOND"))?;
+        let mut instances = 0.0;
+        for event in function.properties["Events"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(_, e)| e)
+        {
+            if event["Type"] == "SQS" {
+                instances += number(&event["Properties"]["ScalingConfig"]["MaximumConcurrency"])
+                    .with_context(|| format!("{binary}: no MaximumConcurrency"))?;
+            }
+        }
+        if instances > 0.0 {
+            total += rate * instances;
+            shares.push(format!("{binary} {instances} x {rate}/s"));
+        }
+    }
+    ensure!(
+        total <= BUDGET,
+        "the queue-fed functions may send {total} requests/s, over the {BUDGET}/s budget: {}",
+        shares.join(", ")
+    );
+    Ok(())
+}
