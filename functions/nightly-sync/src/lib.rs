@@ -91,7 +91,8 @@ impl Nightly {
 
     /// One integration per message; a message whose run hit a store failure is reported
     /// as a batch item failure and retried. A body that names no integration cannot be
-    /// fixed by a retry: it is dropped with a warning (it carries no client data).
+    /// fixed by a retry, but it is not dropped either: it is reported too, so SQS redrives
+    /// it to the nightly DLQ after its receives (and the DLQ alarm says so).
     async fn work(&self, batch: SqsEvent, deadline: tokio::time::Instant) -> SqsBatchResponse {
         let results: Vec<Option<String>> = futures::stream::iter(batch.records)
             .map(|record| async move {
@@ -116,8 +117,8 @@ impl Nightly {
                             }
                         };
                     }
-                    warn!(message_id = %message_id, "nightly message names no integration; dropped");
-                    return None;
+                    warn!(message_id = %message_id, "nightly message names no integration; left for the dead-letter queue");
+                    return Some(message_id);
                 };
                 match self.worker.run(&item.integration_id, deadline).await {
                     Ok(_) => None,
@@ -255,6 +256,7 @@ mod tests {
             {"messageId": "m1", "body": "{\"integration_id\":\"int_a\",\"run\":\"r\"}", "eventSource": "aws:sqs"},
             {"messageId": "m2", "body": "not json", "eventSource": "aws:sqs"}
         ]});
+        // Not JSON: reported, so SQS keeps it and redrives it to the DLQ; never dropped.
         let on_demand = json!({"Records": [
             {"messageId": "m3", "body": "{\"detail-type\":\"Run nightly sync\",\"detail\":{\"run\":\"all\"}}", "eventSource": "aws:sqs"}
         ]});
@@ -263,7 +265,7 @@ mod tests {
             .handle(Trigger::from_payload(batch).unwrap(), deadline)
             .await
             .unwrap();
-        assert_eq!(out["batchItemFailures"], json!([]));
+        assert_eq!(out["batchItemFailures"], json!([{"itemIdentifier": "m2"}]));
         assert_eq!(
             admin.get("int_a").unwrap().last_nightly.unwrap().status,
             "ok"
