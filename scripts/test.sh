@@ -18,6 +18,17 @@ cfn-lint infra/template.yaml
 echo "test.sh: sam validate --lint"
 SAM_CLI_TELEMETRY=0 "$ROOT/.venv-sam/bin/sam" validate --lint --template infra/template.yaml
 
+# SAM's own build path, for one function: cargo-lambda, zig, the release profile with
+# panic=abort, the template's BuildMethod/Binary wiring. (All nine functions take ~12 min
+# here, too long for CI; the template test checks every function's wiring, and the debug
+# build below compiles every binary.) HONA_SAM_BUILD=0 skips it.
+if [[ "${HONA_SAM_BUILD:-1}" != 0 ]]; then
+  echo "test.sh: sam build LogMessagesFunction (release, x86_64)"
+  PATH="$ROOT/.venv-sam/bin:$PATH" SAM_CLI_TELEMETRY=0 \
+    sam build LogMessagesFunction --template infra/template.yaml --build-dir target/sam-build
+  test -x target/sam-build/LogMessagesFunction/bootstrap
+fi
+
 # The end-to-end tests run the function binaries (target/debug/<function>) under the
 # emulator: build them first. Same command the harness uses before it starts a function, so
 # nothing is rebuilt when the tests start.
