@@ -24,8 +24,10 @@ SAM_CLI_TELEMETRY=0 "$ROOT/.venv-sam/bin/sam" validate --lint --template infra/t
 # build below compiles every binary.) HONA_SAM_BUILD=0 skips it.
 if [[ "${HONA_SAM_BUILD:-1}" != 0 ]]; then
   echo "test.sh: sam build LogMessagesFunction (release, x86_64)"
-  PATH="$ROOT/.venv-sam/bin:$PATH" SAM_CLI_TELEMETRY=0 \
-    sam build LogMessagesFunction --template infra/template.yaml --build-dir target/sam-build
+  # sam by its path, not .venv-sam on PATH: cargo-lambda finds zig through `python3`,
+  # which must stay .venv's (where ziglang is).
+  SAM_CLI_TELEMETRY=0 "$ROOT/.venv-sam/bin/sam" build LogMessagesFunction \
+    --template infra/template.yaml --build-dir target/sam-build
   test -x target/sam-build/LogMessagesFunction/bootstrap
 fi
 
