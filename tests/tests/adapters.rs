@@ -10,14 +10,14 @@ use aws_adapters::dynamo::ledger::DynamoLedger;
 use aws_adapters::dynamo::threads::DynamoThreads;
 use aws_adapters::secrets::SecretsTokenStore;
 use chrono::Utc;
-use hona_e2e::LocalStack;
-use hona_push::ids::{ClientId, EventId, IntegrationId};
-use hona_push::integration::LogTarget;
-use hona_push::outcome::{Landed, LedgerEntry, MyCaseRef, Outcome, PushType};
-use hona_push::ports::{
+use hona_domain::ids::{ClientId, EventId, IntegrationId};
+use hona_domain::integration::LogTarget;
+use hona_domain::outcome::{Landed, LedgerEntry, MyCaseRef, Outcome, PushType};
+use hona_domain::ports::{
     CaseThreads, Claim, DeadLetter, DeadLetters, IdempotencyStore, IntegrationStore,
     LeadConversions, LeadSlot, Ledger, ThreadSlot,
 };
+use hona_e2e::LocalStack;
 use mycase_client::{RefreshLease, TokenSet, TokenStore};
 use serde_json::json;
 use std::time::Duration;
@@ -403,7 +403,7 @@ async fn a_dead_letter_carries_its_reason_and_keeps_the_group() -> anyhow::Resul
 async fn upload_records_share_the_idempotency_table_without_touching_claims() -> anyhow::Result<()>
 {
     use aws_adapters::dynamo::uploads::DynamoUploads;
-    use hona_push::ports::{UploadRecord, UploadRecords, UploadTarget};
+    use hona_domain::ports::{UploadRecord, UploadRecords, UploadTarget};
 
     let stack = LocalStack::start().await?;
     let table = stack.tables.idempotency.clone();
@@ -441,8 +441,8 @@ async fn upload_records_share_the_idempotency_table_without_touching_claims() ->
 async fn the_s3_source_streams_an_object_and_names_what_is_wrong() -> anyhow::Result<()> {
     use aws_adapters::s3::S3DocumentSource;
     use futures::StreamExt;
-    use hona_push::documents::received::Location;
-    use hona_push::ports::DocumentSource;
+    use hona_domain::documents::received::Location;
+    use hona_domain::ports::DocumentSource;
 
     let stack = LocalStack::start().await?;
     let bucket = stack.documents_bucket.clone();
@@ -466,7 +466,7 @@ async fn the_s3_source_streams_an_object_and_names_what_is_wrong() -> anyhow::Re
     }
     assert_eq!(got, bytes);
 
-    let kind = |r: Result<hona_push::ports::SourceObject, hona_push::PushError>| match r {
+    let kind = |r: Result<hona_domain::ports::SourceObject, hona_domain::PushError>| match r {
         Ok(_) => panic!("opened"),
         Err(e) => (e.kind, e.permanent),
     };

@@ -162,9 +162,9 @@ async fn every_cell_of_the_matrix_saves_or_is_refused_and_lands_the_right_value(
 
     // What the SPEC allows, from the domain's own matrix, and one MyCase field per
     // allowed cell (two answers in one field would overwrite each other).
-    use hona_push::forms::compatibility::compatibility;
-    use hona_push::forms::field::FieldType;
-    use hona_push::forms::question::QuestionType;
+    use hona_domain::forms::compatibility::compatibility;
+    use hona_domain::forms::field::FieldType;
+    use hona_domain::forms::question::QuestionType;
     let mut cell_fields: BTreeMap<(String, String), i64> = BTreeMap::new();
     let mut any_field_of_type: BTreeMap<String, i64> = BTreeMap::new();
     for q in QUESTION_TYPES {
@@ -353,10 +353,10 @@ async fn every_cell_of_the_matrix_saves_or_is_refused_and_lands_the_right_value(
 /// The DynamoDB mappings store's own guarantees (on the same stack, to save a start-up).
 async fn mapping_store_guarantees(stack: &LocalStack) -> anyhow::Result<()> {
     use aws_adapters::dynamo::mappings::DynamoMappings;
-    use hona_push::forms::catalogue::Catalogue;
-    use hona_push::forms::mapping::{Broken, Mapping, MappingStatus};
-    use hona_push::forms::ports::MappingStore;
-    use hona_push::ids::{CustomFieldId, FormId, IntegrationId, QuestionId};
+    use hona_domain::forms::catalogue::Catalogue;
+    use hona_domain::forms::mapping::{Broken, Mapping, MappingStatus};
+    use hona_domain::forms::ports::MappingStore;
+    use hona_domain::ids::{CustomFieldId, FormId, IntegrationId, QuestionId};
 
     let store = DynamoMappings::new(stack.aws.dynamodb.clone(), stack.tables.mappings.clone());
     let integration = IntegrationId::parse("int_store")?;
@@ -365,9 +365,9 @@ async fn mapping_store_guarantees(stack: &LocalStack) -> anyhow::Result<()> {
             integration_id: integration.clone(),
             form_id: FormId::parse(form)?,
             question_id: QuestionId::parse(question)?,
-            question_type: hona_push::forms::QuestionType::Number,
+            question_type: hona_domain::forms::QuestionType::Number,
             field_id: CustomFieldId::new(7)?,
-            field_type: hona_push::forms::field::FieldType::Numeric,
+            field_type: hona_domain::forms::field::FieldType::Numeric,
             choices: Default::default(),
             status: MappingStatus::Ok,
             saved_at: chrono::Utc::now(),

@@ -530,7 +530,9 @@ async fn manual_mode_no_setting_and_an_inactive_integration_convert_only_what_th
 /// phone filter finds a number in the spelling MyCase stored it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_mycase_adapter_reads_a_taken_email_and_finds_phones_as_typed() -> anyhow::Result<()> {
-    use hona_push::ports::{ClientLookup, Clients, DUPLICATE_EMAIL, NewClientContact, PhoneField};
+    use hona_domain::ports::{
+        ClientLookup, Clients, DUPLICATE_EMAIL, NewClientContact, PhoneField,
+    };
     use mycase_client::fakes::{MemoryLease, MemoryTokenStore};
     use mycase_client::{
         MyCaseClient, MyCaseEndpoints, OAuthApp, RateLimiter, RetryPolicy, TokenManager, TokenSet,
@@ -562,7 +564,8 @@ async fn the_mycase_adapter_reads_a_taken_email_and_finds_phones_as_typed() -> a
         Arc::new(MemoryTokenStore::new(tokens)),
         Arc::new(MemoryLease::new()),
     );
-    let mycase = MyCaseClient::new(Arc::new(transport), Arc::new(manager));
+    let mycase =
+        mycase_adapter::MyCase::new(MyCaseClient::new(Arc::new(transport), Arc::new(manager)));
     let seeded = clients(&stack, &firm).await?;
     let maria = named(&seeded, "Maria", "Alvarez")[0]["id"]
         .as_i64()

@@ -206,7 +206,9 @@ async fn the_template_sets_every_variable_each_function_is_tested_with() -> anyh
 fn variables_read_by_code() -> anyhow::Result<BTreeSet<String>> {
     let root = hona_e2e::workspace_root();
     let mut dirs = vec![
-        root.join("shared/push/src"),
+        root.join("shared/domain/src"),
+        root.join("shared/operations/src"),
+        root.join("shared/mycase-adapter/src"),
         root.join("shared/mycase-client/src"),
         root.join("shared/aws-adapters/src"),
     ];
@@ -216,10 +218,9 @@ fn variables_read_by_code() -> anyhow::Result<BTreeSet<String>> {
     let mut found = BTreeSet::new();
     let mut files = Vec::new();
     while let Some(dir) = dirs.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries {
+        // A folder that is gone is an error, not an empty set: a renamed crate must not
+        // silently drop out of this check.
+        for entry in std::fs::read_dir(&dir)? {
             let path = entry?.path();
             if path.is_dir() {
                 dirs.push(path);

@@ -8,9 +8,9 @@
 //! | PUT, PATCH | `/integrations/{id}/settings` | settings (see `SettingsPatch`) |
 //! | POST | `/integrations/{id}/replay` | re-sends skipped events (`{"push_type":…}` optional) |
 
-use hona_push::ids::{EventId, IntegrationId};
-use hona_push::operations::service::{Operations, parse_push_type};
-use hona_push::operations::settings::SettingsPatch;
+use hona_domain::ids::{EventId, IntegrationId};
+use hona_operations::service::{Operations, parse_push_type};
+use hona_operations::settings::SettingsPatch;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::{Value, json};
 use tracing::{info, warn};
@@ -32,7 +32,7 @@ fn error(status: u16, kind: &str, message: &str) -> Answer {
     }
 }
 
-fn unavailable(e: hona_push::StoreError) -> Answer {
+fn unavailable(e: hona_domain::StoreError) -> Answer {
     warn!(error = %e, "store unavailable");
     error(
         503,
@@ -216,12 +216,12 @@ pub async fn handle(ops: &Operations, req: Request) -> Response<Body> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hona_push::fakes::MemoryLedger;
-    use hona_push::ids::{CaseId, OrgId, StaffId};
-    use hona_push::integration::Integration;
-    use hona_push::operations::fakes::{MemoryAdmin, MemoryQueues};
-    use hona_push::outcome::{LedgerEntry, Outcome, PushType};
-    use hona_push::ports::Ledger;
+    use hona_domain::fakes::MemoryLedger;
+    use hona_domain::ids::{CaseId, OrgId, StaffId};
+    use hona_domain::integration::Integration;
+    use hona_domain::outcome::{LedgerEntry, Outcome, PushType};
+    use hona_domain::ports::Ledger;
+    use hona_operations::fakes::{MemoryAdmin, MemoryQueues};
     use std::sync::Arc;
 
     async fn setup() -> (Operations, Arc<MemoryAdmin>, Arc<MemoryQueues>) {
@@ -261,7 +261,7 @@ mod tests {
             admin: admin.clone(),
             ledger,
             queues: queues.clone(),
-            mappings: Arc::new(hona_push::forms::fakes::MemoryMappings::default()),
+            mappings: Arc::new(hona_domain::forms::fakes::MemoryMappings::default()),
         };
         (ops, admin, queues)
     }

@@ -1,7 +1,7 @@
 //! `admin-api`: activation, settings, status and replay (API Gateway HTTP API, IAM auth).
 
 use aws_adapters::{Aws, lambda};
-use hona_push::operations::service::Operations;
+use hona_operations::service::Operations;
 use lambda_http::{Error, Request, service_fn};
 use std::sync::Arc;
 

@@ -6,10 +6,10 @@
 //!   exchanges the code, stores the tokens, records the integration and its firm.
 //!
 //! Answers are small HTML pages for the firm admin's browser, or JSON when the request
-//! accepts `application/json`. The logic is `hona_push::operations::connect`.
+//! accepts `application/json`. The logic is `hona_operations::connect`.
 
-use hona_push::ids::{IntegrationId, OrgId};
-use hona_push::operations::connect::{Callback, ConnectError, ConnectFlow};
+use hona_domain::ids::{IntegrationId, OrgId};
+use hona_operations::connect::{Callback, ConnectError, ConnectFlow};
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::json;
 
@@ -152,8 +152,8 @@ pub async fn handle(flow: &ConnectFlow, req: Request) -> Response<Body> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hona_push::operations::connect::StateSigner;
-    use hona_push::operations::fakes::{FakeOAuth, MemoryAdmin, MemoryNonces, MemoryVault};
+    use hona_operations::connect::StateSigner;
+    use hona_operations::fakes::{FakeOAuth, MemoryAdmin, MemoryNonces, MemoryVault};
     use std::collections::HashMap;
     use std::sync::Arc;
 

@@ -5,7 +5,7 @@ use aws_adapters::dynamo::connect_states::DynamoStateNonces;
 use aws_adapters::mycase::MyCaseOAuthApp;
 use aws_adapters::secrets::{SecretsTokenVault, load_state_signing_key};
 use aws_adapters::{Aws, lambda};
-use hona_push::operations::connect::{ConnectFlow, StateSigner};
+use hona_operations::connect::{ConnectFlow, StateSigner};
 use lambda_http::{Error, Request, service_fn};
 use std::sync::Arc;
 

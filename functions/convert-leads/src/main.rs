@@ -4,7 +4,7 @@
 //! found or created, per the integration's automation mode. One code path for both.
 
 use aws_adapters::{Aws, lambda};
-use hona_push::Pipeline;
+use hona_domain::Pipeline;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {

@@ -3,7 +3,7 @@
 //! from S3. SQS standard-queue trigger with partial batch failures.
 
 use aws_adapters::{Aws, lambda};
-use hona_push::Pipeline;
+use hona_domain::Pipeline;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {

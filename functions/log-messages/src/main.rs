@@ -2,8 +2,8 @@
 //! Communications thread. SQS FIFO trigger, message group = case.
 
 use aws_adapters::{Aws, lambda};
-use hona_push::Pipeline;
-use hona_push::communications::Messages;
+use hona_domain::Pipeline;
+use hona_domain::communications::Messages;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {

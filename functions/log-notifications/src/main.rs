@@ -2,8 +2,8 @@
 //! Communications thread as the case's messages. SQS FIFO trigger, group = case.
 
 use aws_adapters::{Aws, lambda};
-use hona_push::Pipeline;
-use hona_push::communications::Notifications;
+use hona_domain::Pipeline;
+use hona_domain::communications::Notifications;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {

@@ -2,8 +2,8 @@
 //! fields of each submission's case. SQS trigger (the form-fields queue).
 
 use aws_adapters::{Aws, lambda};
-use hona_push::Pipeline;
-use hona_push::forms::MapFormFields;
+use hona_domain::Pipeline;
+use hona_domain::forms::MapFormFields;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {

@@ -2,15 +2,15 @@
 //! entrypoint, with in-memory ports.
 
 use aws_adapters::lambda::handle;
-use hona_push::fakes::{MemoryDeadLetters, MemoryIdempotency, MemoryIntegrations, MemoryLedger};
-use hona_push::forms::fakes::{FakeFieldsConnector, MemoryMappings};
-use hona_push::forms::mapping::{MappingRequest, validate};
-use hona_push::forms::ports::{CaseFields, MappingStore};
-use hona_push::forms::{MapFormFields, QuestionType};
-use hona_push::ids::{CustomFieldId, FormId, IntegrationId, OrgId, QuestionId, StaffId};
-use hona_push::integration::{Integration, LogTarget};
-use hona_push::outcome::Outcome;
-use hona_push::{Deadline, Pipeline, Stores};
+use hona_domain::fakes::{MemoryDeadLetters, MemoryIdempotency, MemoryIntegrations, MemoryLedger};
+use hona_domain::forms::fakes::{FakeFieldsConnector, MemoryMappings};
+use hona_domain::forms::mapping::{MappingRequest, validate};
+use hona_domain::forms::ports::{CaseFields, MappingStore};
+use hona_domain::forms::{MapFormFields, QuestionType};
+use hona_domain::ids::{CustomFieldId, FormId, IntegrationId, OrgId, QuestionId, StaffId};
+use hona_domain::integration::{Integration, LogTarget};
+use hona_domain::outcome::Outcome;
+use hona_domain::{Deadline, Pipeline, Stores};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
@@ -88,7 +88,7 @@ async fn the_sqs_fixture_lands_its_mapped_answers() {
         .unwrap();
     assert_eq!(response, json!({"batchItemFailures": []}));
     let case = firm
-        .case(hona_push::ids::CaseId::new(41349079).unwrap())
+        .case(hona_domain::ids::CaseId::new(41349079).unwrap())
         .await
         .unwrap();
     assert_eq!(

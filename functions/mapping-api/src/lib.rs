@@ -14,16 +14,16 @@
 pub mod http;
 
 use chrono::Utc;
-use hona_push::PushError;
-use hona_push::StoreError;
-use hona_push::forms::catalogue::FormFieldUpkeep;
-use hona_push::forms::convert::ChoiceMap;
-use hona_push::forms::mapping::{Mapping, MappingRequest, mapping_key, validate};
-use hona_push::forms::ports::{CaseFields, MappingStore};
-use hona_push::forms::question::QuestionType;
-use hona_push::ids::{CustomFieldId, FormId, IntegrationId, QuestionId};
-use hona_push::integration::Integration;
-use hona_push::ports::{Connect, IntegrationStore};
+use hona_domain::PushError;
+use hona_domain::StoreError;
+use hona_domain::forms::catalogue::FormFieldUpkeep;
+use hona_domain::forms::convert::ChoiceMap;
+use hona_domain::forms::mapping::{Mapping, MappingRequest, mapping_key, validate};
+use hona_domain::forms::ports::{CaseFields, MappingStore};
+use hona_domain::forms::question::QuestionType;
+use hona_domain::ids::{CustomFieldId, FormId, IntegrationId, QuestionId};
+use hona_domain::integration::Integration;
+use hona_domain::ports::{Connect, IntegrationStore};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;

@@ -1,10 +1,10 @@
 //! The mapping API over in-memory ports: routes, validation, and every refusal.
 
 use super::*;
-use hona_push::fakes::MemoryIntegrations;
-use hona_push::forms::fakes::{FakeFieldsConnector, MemoryMappings};
-use hona_push::ids::{OrgId, StaffId};
-use hona_push::integration::LogTarget;
+use hona_domain::fakes::MemoryIntegrations;
+use hona_domain::forms::fakes::{FakeFieldsConnector, MemoryMappings};
+use hona_domain::ids::{OrgId, StaffId};
+use hona_domain::integration::LogTarget;
 
 struct World {
     api: MappingApi,

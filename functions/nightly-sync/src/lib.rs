@@ -5,14 +5,14 @@
 //!   (all of them for a manual run) to the nightly queue, recording due inactive ones as
 //!   skipped.
 //! - An SQS batch from the nightly queue (`{"integration_id":…}` per message): the
-//!   **worker**, one integration per message (see `hona_push::operations::nightly`).
+//!   **worker**, one integration per message (see `hona_operations::nightly`).
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
-use hona_push::ids::IntegrationId;
-use hona_push::operations::nightly::{NightlyWorker, start};
-use hona_push::operations::ports::{IntegrationAdmin, NightlyFanOut};
+use hona_domain::ids::IntegrationId;
+use hona_operations::nightly::{NightlyWorker, start};
+use hona_operations::ports::{IntegrationAdmin, NightlyFanOut};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -148,11 +148,11 @@ impl Nightly {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hona_push::fakes::MemoryLedger;
-    use hona_push::ids::{OrgId, StaffId};
-    use hona_push::integration::Integration;
-    use hona_push::operations::fakes::{FakeHealth, MemoryAdmin, MemoryFanOut, MemoryQueues};
-    use hona_push::operations::settings::SettingsPatch;
+    use hona_domain::fakes::MemoryLedger;
+    use hona_domain::ids::{OrgId, StaffId};
+    use hona_domain::integration::Integration;
+    use hona_operations::fakes::{FakeHealth, MemoryAdmin, MemoryFanOut, MemoryQueues};
+    use hona_operations::settings::SettingsPatch;
 
     fn integration(id: &str, active: bool, zone: chrono_tz::Tz) -> Integration {
         Integration {
@@ -198,7 +198,7 @@ mod tests {
             integration("int_ny_two", true, New_York),
         ]));
         let two = SettingsPatch {
-            nightly_hour: Some(hona_push::operations::settings::NightlyHour::new(2).unwrap()),
+            nightly_hour: Some(hona_operations::settings::NightlyHour::new(2).unwrap()),
             ..Default::default()
         };
         admin

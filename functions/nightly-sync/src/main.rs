@@ -4,7 +4,7 @@
 use aws_adapters::config::{QueueUrls, nightly_redrive_budget};
 use aws_adapters::queues::NightlyQueue;
 use aws_adapters::{Aws, lambda};
-use hona_push::operations::nightly::NightlyWorker;
+use hona_operations::nightly::NightlyWorker;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use nightly_sync::{Nightly, Trigger};
 use serde_json::Value;

@@ -2,7 +2,7 @@
 //! template; listed in the README). Read once at cold start; a missing one stops
 //! the function with a message naming it, rather than failing on first use.
 
-use hona_push::outcome::PushType;
+use hona_domain::outcome::PushType;
 use std::env;
 
 #[derive(Debug, Clone)]

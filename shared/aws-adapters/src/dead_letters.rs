@@ -5,8 +5,8 @@
 use async_trait::async_trait;
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::types::MessageAttributeValue;
-use hona_push::StoreError;
-use hona_push::ports::{DeadLetter, DeadLetters};
+use hona_domain::StoreError;
+use hona_domain::ports::{DeadLetter, DeadLetters};
 use std::hash::{Hash, Hasher};
 
 pub struct SqsDeadLetters {

@@ -2,8 +2,8 @@
 //! batch failures) or a single EventBridge event, through the push's pipeline.
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
-use hona_push::batch::{QueueMessage, process_batch};
-use hona_push::{Deadline, Disposition, Pipeline, Push, RecordResult};
+use hona_domain::batch::{QueueMessage, process_batch};
+use hona_domain::{Deadline, Disposition, Pipeline, Push, RecordResult};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::{Value, json};
 use std::sync::Arc;

@@ -14,12 +14,12 @@ pub mod s3;
 pub mod secrets;
 
 use config::ResourceNames;
-use hona_push::Stores;
-use hona_push::communications::CommunicationsLog;
-use hona_push::communications::thread::ReadyThreadCache;
-use hona_push::documents::Documents;
-use hona_push::forms::FormFieldUpkeep;
-use hona_push::leads::LeadConversion;
+use hona_domain::Stores;
+use hona_domain::communications::CommunicationsLog;
+use hona_domain::communications::thread::ReadyThreadCache;
+use hona_domain::documents::Documents;
+use hona_domain::forms::FormFieldUpkeep;
+use hona_domain::leads::LeadConversion;
 use mycase_client::{MyCaseEndpoints, RateLimiter, RetryPolicy, Transport};
 use std::sync::Arc;
 

@@ -9,11 +9,12 @@ use crate::config::ResourceNames;
 use crate::dynamo::lease::DynamoRefreshLease;
 use crate::secrets::{SecretsTokenStore, load_oauth_app};
 use async_trait::async_trait;
-use hona_push::PushError;
-use hona_push::forms::CaseFields;
-use hona_push::ids::IntegrationId;
-use hona_push::integration::Integration;
-use hona_push::ports::{CaseDocuments, Clients, Communications, Connect};
+use hona_domain::PushError;
+use hona_domain::forms::CaseFields;
+use hona_domain::ids::IntegrationId;
+use hona_domain::integration::Integration;
+use hona_domain::ports::{CaseDocuments, Clients, Communications, Connect};
+use mycase_adapter::MyCase;
 use mycase_client::{MyCaseClient, OAuthApp, TokenManager, Transport};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -85,36 +86,76 @@ impl MyCaseConnector {
     }
 }
 
-/// The connector hands out the one MyCase client, scoped to the invocation's deadline,
-/// behind whichever port a push type needs.
-macro_rules! connect_as {
-    ($($port:path),+ $(,)?) => {$(
-        #[async_trait]
-        impl Connect<dyn $port> for MyCaseConnector {
-            async fn connect(
-                &self,
-                integration: &Integration,
-                deadline: tokio::time::Instant,
-            ) -> Result<Arc<dyn $port>, PushError> {
-                let client = self.client(integration).await?;
-                Ok(Arc::new(client.with_deadline(deadline)))
-            }
-        }
-    )+};
+// The connector hands out one integration's MyCase client, scoped to the invocation's
+// deadline, behind whichever port a push type needs: the same body for each port, written
+// out so "go to definition" lands here.
+
+impl MyCaseConnector {
+    async fn adapter(
+        &self,
+        integration: &Integration,
+        deadline: tokio::time::Instant,
+    ) -> Result<MyCase, PushError> {
+        Ok(MyCase::new(
+            self.client(integration).await?.with_deadline(deadline),
+        ))
+    }
 }
 
-connect_as!(Communications, Clients, CaseFields, CaseDocuments);
+#[async_trait]
+impl Connect<dyn Communications> for MyCaseConnector {
+    async fn connect(
+        &self,
+        integration: &Integration,
+        deadline: tokio::time::Instant,
+    ) -> Result<Arc<dyn Communications>, PushError> {
+        Ok(Arc::new(self.adapter(integration, deadline).await?))
+    }
+}
+
+#[async_trait]
+impl Connect<dyn Clients> for MyCaseConnector {
+    async fn connect(
+        &self,
+        integration: &Integration,
+        deadline: tokio::time::Instant,
+    ) -> Result<Arc<dyn Clients>, PushError> {
+        Ok(Arc::new(self.adapter(integration, deadline).await?))
+    }
+}
+
+#[async_trait]
+impl Connect<dyn CaseFields> for MyCaseConnector {
+    async fn connect(
+        &self,
+        integration: &Integration,
+        deadline: tokio::time::Instant,
+    ) -> Result<Arc<dyn CaseFields>, PushError> {
+        Ok(Arc::new(self.adapter(integration, deadline).await?))
+    }
+}
+
+#[async_trait]
+impl Connect<dyn CaseDocuments> for MyCaseConnector {
+    async fn connect(
+        &self,
+        integration: &Integration,
+        deadline: tokio::time::Instant,
+    ) -> Result<Arc<dyn CaseDocuments>, PushError> {
+        Ok(Arc::new(self.adapter(integration, deadline).await?))
+    }
+}
 
 /// The nightly keep-alive and connection check, with the integration's own tokens.
 #[async_trait]
-impl hona_push::operations::ports::MyCaseHealth for MyCaseConnector {
+impl hona_operations::ports::MyCaseHealth for MyCaseConnector {
     async fn keep_alive(&self, integration: &Integration) -> Result<(), PushError> {
         let client = self.client(integration).await?;
         client
             .tokens()
             .refresh_now(client.transport())
             .await
-            .map_err(hona_push::mycase_adapter::push_error)
+            .map_err(mycase_adapter::push_error)
     }
 
     async fn check(&self, integration: &Integration) -> Result<(), PushError> {
@@ -123,7 +164,7 @@ impl hona_push::operations::ports::MyCaseHealth for MyCaseConnector {
             .firm()
             .await
             .map(|_| ())
-            .map_err(hona_push::mycase_adapter::push_error)
+            .map_err(mycase_adapter::push_error)
     }
 }
 
@@ -169,7 +210,7 @@ impl MyCaseOAuthApp {
 }
 
 #[async_trait]
-impl hona_push::operations::ports::MyCaseOAuth for MyCaseOAuthApp {
+impl hona_operations::ports::MyCaseOAuth for MyCaseOAuthApp {
     async fn authorize_url(&self, state: &str) -> Result<String, PushError> {
         Ok(self
             .app()
@@ -183,17 +224,17 @@ impl hona_push::operations::ports::MyCaseOAuth for MyCaseOAuthApp {
             .await?
             .exchange_code(&self.transport, code)
             .await
-            .map_err(hona_push::mycase_adapter::push_error)
+            .map_err(mycase_adapter::push_error)
     }
 
     async fn authorised_by(
         &self,
         tokens: &mycase_client::TokenSet,
-    ) -> Result<hona_push::ids::StaffId, PushError> {
+    ) -> Result<hona_domain::ids::StaffId, PushError> {
         let me = MyCaseClient::me_with_access_token(&self.transport, &tokens.access_token)
             .await
-            .map_err(hona_push::mycase_adapter::push_error)?;
-        hona_push::ids::StaffId::new(me.id).map_err(|_| {
+            .map_err(mycase_adapter::push_error)?;
+        hona_domain::ids::StaffId::new(me.id).map_err(|_| {
             PushError::permanent("invalid_staff", "MyCase answered /me without a staff id.")
         })
     }

@@ -6,9 +6,9 @@
 use crate::config::QueueUrls;
 use async_trait::async_trait;
 use aws_sdk_sqs::Client;
-use hona_push::StoreError;
-use hona_push::ids::IntegrationId;
-use hona_push::operations::ports::{EventQueues, ResendEvent};
+use hona_domain::StoreError;
+use hona_domain::ids::IntegrationId;
+use hona_operations::ports::{EventQueues, ResendEvent};
 
 pub struct SqsEventQueues {
     client: Client,
@@ -79,7 +79,7 @@ impl NightlyQueue {
 }
 
 #[async_trait]
-impl hona_push::operations::ports::NightlyFanOut for NightlyQueue {
+impl hona_operations::ports::NightlyFanOut for NightlyQueue {
     /// Up to ten per `SendMessageBatch` call: 1,000 integrations are 100 calls.
     async fn send(&self, ids: &[IntegrationId], run: &str) -> Result<usize, StoreError> {
         use aws_sdk_sqs::types::SendMessageBatchRequestEntry;

@@ -4,9 +4,9 @@
 
 use async_trait::async_trait;
 use aws_sdk_s3::operation::get_object::GetObjectError;
-use hona_push::PushError;
-use hona_push::documents::received::Location;
-use hona_push::ports::{ByteStream, DocumentSource, SourceObject};
+use hona_domain::PushError;
+use hona_domain::documents::received::Location;
+use hona_domain::ports::{ByteStream, DocumentSource, SourceObject};
 
 pub struct S3DocumentSource {
     client: aws_sdk_s3::Client,

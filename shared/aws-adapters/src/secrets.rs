@@ -104,14 +104,14 @@ impl SecretsTokenVault {
 }
 
 #[async_trait]
-impl hona_push::operations::ports::TokenVault for SecretsTokenVault {
+impl hona_operations::ports::TokenVault for SecretsTokenVault {
     async fn store(
         &self,
-        integration: &hona_push::ids::IntegrationId,
+        integration: &hona_domain::ids::IntegrationId,
         tokens: &TokenSet,
-    ) -> Result<(), hona_push::StoreError> {
+    ) -> Result<(), hona_domain::StoreError> {
         let name = self.names.tokens_secret(integration.as_str());
-        let fail = |operation, e: String| hona_push::StoreError::new("secrets", operation, e);
+        let fail = |operation, e: String| hona_domain::StoreError::new("secrets", operation, e);
         let raw = serde_json::to_string(tokens)
             .map_err(|_| fail("serialise", "token set did not serialise".into()))?;
         let put = self

@@ -2,11 +2,11 @@
 //! and in-memory fakes of every port.
 
 use aws_adapters::lambda::handle;
-use hona_push::communications::{CommunicationsLog, Messages};
-use hona_push::fakes::*;
-use hona_push::ids::{IntegrationId, OrgId, StaffId};
-use hona_push::integration::{Integration, LogTarget};
-use hona_push::{Deadline, Pipeline, Stores};
+use hona_domain::communications::{CommunicationsLog, Messages};
+use hona_domain::fakes::*;
+use hona_domain::ids::{IntegrationId, OrgId, StaffId};
+use hona_domain::integration::{Integration, LogTarget};
+use hona_domain::{Deadline, Pipeline, Stores};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
@@ -79,7 +79,10 @@ async fn a_transient_failure_is_reported_by_message_id() {
     let w = world();
     w.mycase
         .firm("int_mycase_3f9a")
-        .fail_next(hona_push::PushError::transient("mycase_unavailable", "503"));
+        .fail_next(hona_domain::PushError::transient(
+            "mycase_unavailable",
+            "503",
+        ));
     let response = handle(&w.pipeline, fixture("log-messages.json"), deadline())
         .await
         .unwrap();
@@ -125,7 +128,10 @@ async fn an_eventbridge_event_that_must_be_retried_is_an_error() {
     let w = world();
     w.mycase
         .firm("int_mycase_3f9a")
-        .fail_next(hona_push::PushError::transient("mycase_unavailable", "503"));
+        .fail_next(hona_domain::PushError::transient(
+            "mycase_unavailable",
+            "503",
+        ));
     let result = handle(
         &w.pipeline,
         fixture("log-messages.eventbridge.json"),

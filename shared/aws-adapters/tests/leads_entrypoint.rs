@@ -3,11 +3,11 @@
 //! with a clear result (and links the same client).
 
 use aws_adapters::lambda::handle;
-use hona_push::fakes::*;
-use hona_push::ids::{IntegrationId, OrgId, StaffId};
-use hona_push::integration::{Integration, LeadAutomation, LogTarget};
-use hona_push::leads::LeadConversion;
-use hona_push::{Deadline, Pipeline, Stores};
+use hona_domain::fakes::*;
+use hona_domain::ids::{IntegrationId, OrgId, StaffId};
+use hona_domain::integration::{Integration, LeadAutomation, LogTarget};
+use hona_domain::leads::LeadConversion;
+use hona_domain::{Deadline, Pipeline, Stores};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,10 +1,13 @@
 //! Typed client for the MyCase Open API, as used by the Hona → MyCase push bundle.
 //!
-//! Follows `shared/reference/mycase-api.md`: OAuth 2.0 with single-use rotating refresh tokens
+//! Follows `../shared/reference/mycase-api.md` (beside the repository): OAuth 2.0 with single-use rotating refresh tokens
 //! (refreshed under an in-process and a cross-process lock), a client-side rate budget shared
 //! by every integration of a process, retries with full-jitter back-off and `Retry-After`,
 //! `Link` pagination over bare arrays, lenient decoding, and the two-step presigned document
 //! upload.
+//!
+//! With default features off (`http`), the crate is only the data model ([`model`]): the
+//! domain crate uses it that way, so it depends on no HTTP client.
 //!
 //! Typical wiring, once per process:
 //!
@@ -27,26 +30,38 @@
 //! Logging: only methods, route templates, statuses, attempts and durations are logged; never
 //! bodies, URLs with queries, tokens or MyCase's error descriptions.
 
+#[cfg(feature = "http")]
 pub mod client;
+#[cfg(feature = "http")]
 pub mod endpoints;
+#[cfg(feature = "http")]
 pub mod error;
 #[cfg(feature = "fakes")]
 pub mod fakes;
 pub mod lenient;
 pub mod model;
+#[cfg(feature = "http")]
 pub mod oauth;
+#[cfg(feature = "http")]
 pub mod pagination;
+#[cfg(feature = "http")]
 pub mod ratelimit;
+#[cfg(feature = "http")]
 pub mod retry;
+#[cfg(feature = "http")]
 pub mod tokens;
+#[cfg(feature = "http")]
 pub mod transport;
 
-pub use client::{MyCaseClient, Result};
-pub use endpoints::{ConfigError, MyCaseEndpoints};
-pub use error::{ErrorDetail, MyCaseError, TokenStoreError};
 pub use model::*;
-pub use oauth::{OAuthApp, TokenSet};
-pub use ratelimit::RateLimiter;
-pub use retry::RetryPolicy;
-pub use tokens::{LeaseTiming, RefreshLease, TokenManager, TokenStore};
-pub use transport::Transport;
+#[cfg(feature = "http")]
+pub use {
+    client::{MyCaseClient, Result},
+    endpoints::{ConfigError, MyCaseEndpoints},
+    error::{ErrorDetail, MyCaseError, TokenStoreError},
+    oauth::{OAuthApp, TokenSet},
+    ratelimit::RateLimiter,
+    retry::RetryPolicy,
+    tokens::{LeaseTiming, RefreshLease, TokenManager, TokenStore},
+    transport::Transport,
+};

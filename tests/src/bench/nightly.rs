@@ -1,8 +1,9 @@
 //! Part N: the nightly sync over many integrations against the sandbox, inside the
-//! shared MyCase rate budget. The real `hona_push::operations::nightly` starter and
+//! shared MyCase rate budget. The real `hona_operations::nightly` starter and
 //! worker, a real `MyCaseClient` per integration (HTTP, tokens in memory), stores in
 //! memory; the sandbox keeps MyCase's 25 req/s limit per OAuth client.
 
+use mycase_adapter::MyCase;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -11,19 +12,19 @@ use anyhow::Context;
 use async_trait::async_trait;
 use chrono::Utc;
 use futures::StreamExt;
-use hona_push::PushError;
-use hona_push::fakes::MemoryLedger;
-use hona_push::forms::fakes::MemoryMappings;
-use hona_push::forms::{CaseFields, FormFieldUpkeep, Mapping, MappingStore};
-use hona_push::ids::{EventId, IntegrationId, OrgId, StaffId};
-use hona_push::integration::{Integration, LogTarget};
-use hona_push::mycase_adapter::push_error;
-use hona_push::operations::fakes::{MemoryAdmin, MemoryFanOut, MemoryQueues};
-use hona_push::operations::nightly::{NightlyReport, NightlyWorker, start};
-use hona_push::operations::ports::MyCaseHealth;
-use hona_push::outcome::{LedgerEntry, Outcome, PushType};
-use hona_push::ports::Connect;
-use hona_push::ports::Ledger;
+use hona_domain::PushError;
+use hona_domain::fakes::MemoryLedger;
+use hona_domain::forms::fakes::MemoryMappings;
+use hona_domain::forms::{CaseFields, FormFieldUpkeep, Mapping, MappingStore};
+use hona_domain::ids::{EventId, IntegrationId, OrgId, StaffId};
+use hona_domain::integration::{Integration, LogTarget};
+use hona_domain::outcome::{LedgerEntry, Outcome, PushType};
+use hona_domain::ports::Connect;
+use hona_domain::ports::Ledger;
+use hona_operations::fakes::{MemoryAdmin, MemoryFanOut, MemoryQueues};
+use hona_operations::nightly::{NightlyReport, NightlyWorker, start};
+use hona_operations::ports::MyCaseHealth;
+use mycase_adapter::push_error;
 use mycase_client::fakes::{MemoryLease, MemoryTokenStore};
 use mycase_client::{MyCaseClient, RateLimiter, TokenManager, TokenSet, Transport};
 use serde_json::json;
@@ -44,7 +45,9 @@ impl Connect<dyn CaseFields> for SandboxHealth {
         i: &Integration,
         deadline: tokio::time::Instant,
     ) -> Result<Arc<dyn CaseFields>, PushError> {
-        Ok(Arc::new(self.client(i)?.with_deadline(deadline)))
+        Ok(Arc::new(MyCase::new(
+            self.client(i)?.with_deadline(deadline),
+        )))
     }
 }
 

@@ -4,10 +4,10 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
+use hona_domain::batch::{BatchReport, QueueMessage, process_batch};
+use hona_domain::communications::thread::THREAD_HEADER;
+use hona_domain::{Deadline, Pipeline, Push};
 use hona_e2e::hona::HonaEvent;
-use hona_push::batch::{BatchReport, QueueMessage, process_batch};
-use hona_push::communications::thread::THREAD_HEADER;
-use hona_push::{Deadline, Pipeline, Push};
 use serde_json::Value;
 
 use super::sandbox::SandboxProcess;

@@ -2,6 +2,7 @@
 //! `log-messages` pipeline over in-memory stores or over the real AWS adapters (moto),
 //! and the MyCase connector that hands the pipeline a real `MyCaseClient`.
 
+use mycase_adapter::MyCase;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -9,16 +10,16 @@ use std::time::Duration;
 use anyhow::{Context, anyhow};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use hona_e2e::hona::{self, HonaEvent, Queue};
-use hona_push::batch::QueueMessage;
-use hona_push::communications::{CommunicationsLog, Messages};
-use hona_push::fakes::{
+use hona_domain::batch::QueueMessage;
+use hona_domain::communications::{CommunicationsLog, Messages};
+use hona_domain::fakes::{
     MemoryDeadLetters, MemoryIdempotency, MemoryIntegrations, MemoryLedger, MemoryThreads,
 };
-use hona_push::ids::{IntegrationId, OrgId, StaffId};
-use hona_push::integration::{Integration, LogTarget};
-use hona_push::ports::{Communications, Connect};
-use hona_push::{Pipeline, PushError, Stores};
+use hona_domain::ids::{IntegrationId, OrgId, StaffId};
+use hona_domain::integration::{Integration, LogTarget};
+use hona_domain::ports::{Communications, Connect};
+use hona_domain::{Pipeline, PushError, Stores};
+use hona_e2e::hona::{self, HonaEvent, Queue};
 use mycase_client::fakes::{MemoryLease, MemoryTokenStore};
 use mycase_client::{
     MyCaseClient, MyCaseEndpoints, OAuthApp, RateLimiter, RetryPolicy, TokenManager, TokenSet,
@@ -235,11 +236,11 @@ impl Connect<dyn Communications> for SandboxConnector {
                     "No MyCase connection for this integration.",
                 )
             })?;
-        Ok(Arc::new(client.with_deadline(deadline)))
+        Ok(Arc::new(MyCase::new(client.with_deadline(deadline))))
     }
 }
 
-/// `log-messages` over the in-memory stores of `hona_push::fakes`.
+/// `log-messages` over the in-memory stores of `hona_domain::fakes`.
 pub fn memory_pipeline(
     firm: &SeededFirm,
     transport: Arc<Transport>,

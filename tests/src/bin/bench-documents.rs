@@ -98,13 +98,13 @@ fn parse_sizes(list: &str) -> anyhow::Result<Vec<u64>> {
 async fn child(event_file: &Path) -> anyhow::Result<()> {
     let body = std::fs::read_to_string(event_file)?;
     let aws = aws_adapters::Aws::from_env().await?;
-    let pipeline = hona_push::Pipeline::new(aws.documents()?, aws.stores());
+    let pipeline = hona_domain::Pipeline::new(aws.documents()?, aws.stores());
     let started = Instant::now();
     let result = pipeline
         .process(
             &body,
             None,
-            hona_push::Deadline::in_(Duration::from_secs(900)),
+            hona_domain::Deadline::in_(Duration::from_secs(900)),
         )
         .await;
     let elapsed = started.elapsed().as_secs_f64();

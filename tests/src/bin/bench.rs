@@ -270,10 +270,10 @@ async fn part_a(args: &Args, bin: &std::path::Path) -> anyhow::Result<bool> {
     );
     say!("            log: {}", sandbox.log_path().display());
     say!(
-        "  DynamoDB: in memory (hona_push::fakes) — moto, a Python emulator, would measure itself, not the function"
+        "  DynamoDB: in memory (hona_domain::fakes) — moto, a Python emulator, would measure itself, not the function"
     );
     say!(
-        "  pipeline: hona_push::Pipeline<Messages> + CommunicationsLog + a real MyCaseClient (HTTP, RateLimiter::unlimited, in-memory tokens)"
+        "  pipeline: hona_domain::Pipeline<Messages> + CommunicationsLog + a real MyCaseClient (HTTP, RateLimiter::unlimited, in-memory tokens)"
     );
     say!(
         "  input:    message.logged events in SQS batches of 10 over 10 FIFO groups (one per case), one batch after another (process_batch)"

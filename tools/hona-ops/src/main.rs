@@ -16,12 +16,12 @@ use aws_adapters::Aws;
 use aws_adapters::config::QueueUrls;
 use aws_adapters::dead_letters::DeadLetterQueue;
 use clap::{Parser, Subcommand};
-use hona_push::ids::{EventId, IntegrationId};
-use hona_push::operations::ports::LedgerFilter;
-use hona_push::operations::replay;
-use hona_push::operations::service::{Operations, parse_push_type};
-use hona_push::operations::status::render_text;
-use hona_push::outcome::{Outcome, PushType};
+use hona_domain::ids::{EventId, IntegrationId};
+use hona_domain::outcome::{Outcome, PushType};
+use hona_operations::ports::LedgerFilter;
+use hona_operations::replay;
+use hona_operations::service::{Operations, parse_push_type};
+use hona_operations::status::render_text;
 use indicatif::{ProgressBar, ProgressStyle};
 
 #[derive(Parser)]

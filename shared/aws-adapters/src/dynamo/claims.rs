@@ -8,7 +8,7 @@
 use super::{condition_failed, get_n, get_s, n, s, store_error};
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
-use hona_push::StoreError;
+use hona_domain::StoreError;
 
 /// What a slot holds.
 pub(crate) enum Slot {

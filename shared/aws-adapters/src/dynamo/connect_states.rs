@@ -7,8 +7,8 @@ use super::{condition_failed, n, s, store_error};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
-use hona_push::StoreError;
-use hona_push::operations::ports::StateNonces;
+use hona_domain::StoreError;
+use hona_operations::ports::StateNonces;
 
 pub struct DynamoStateNonces {
     client: Client,

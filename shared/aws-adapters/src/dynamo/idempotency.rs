@@ -12,10 +12,10 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
 use chrono::{DateTime, Utc};
-use hona_push::StoreError;
-use hona_push::ids::EventId;
-use hona_push::outcome::Landed;
-use hona_push::ports::{Claim, IdempotencyStore};
+use hona_domain::StoreError;
+use hona_domain::ids::EventId;
+use hona_domain::outcome::Landed;
+use hona_domain::ports::{Claim, IdempotencyStore};
 
 const KEEP_FOR: chrono::Duration = chrono::Duration::days(30);
 

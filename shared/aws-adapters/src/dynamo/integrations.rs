@@ -11,13 +11,13 @@ use super::{Item, condition_failed, get_bool, get_n, get_s, n, s, store_error};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
-use hona_push::StoreError;
-use hona_push::ids::{IntegrationId, OrgId, StaffId};
-use hona_push::integration::{Integration, LeadAutomation, LogTarget};
-use hona_push::operations::nightly::NightlyReport;
-use hona_push::operations::ports::IntegrationAdmin;
-use hona_push::operations::settings::{Connection, IntegrationRecord, NightlyHour, SettingsPatch};
-use hona_push::ports::IntegrationStore;
+use hona_domain::StoreError;
+use hona_domain::ids::{IntegrationId, OrgId, StaffId};
+use hona_domain::integration::{Integration, LeadAutomation, LogTarget};
+use hona_domain::ports::IntegrationStore;
+use hona_operations::nightly::NightlyReport;
+use hona_operations::ports::IntegrationAdmin;
+use hona_operations::settings::{Connection, IntegrationRecord, NightlyHour, SettingsPatch};
 use tracing::warn;
 
 pub struct DynamoIntegrations {

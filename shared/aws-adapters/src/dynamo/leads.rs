@@ -8,9 +8,9 @@ use super::claims::{ClaimTable, Slot};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
-use hona_push::StoreError;
-use hona_push::ids::ClientId;
-use hona_push::ports::{LeadConversions, LeadSlot};
+use hona_domain::StoreError;
+use hona_domain::ids::ClientId;
+use hona_domain::ports::{LeadConversions, LeadSlot};
 
 pub struct DynamoLeadConversions(ClaimTable);
 

@@ -7,11 +7,11 @@ use super::{Item, condition_failed, get_bool, get_n, get_s, n, s, store_error};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
-use hona_push::StoreError;
-use hona_push::ids::{CaseId, EventId, IntegrationId};
-use hona_push::operations::ports::{LedgerFilter, LedgerHistory};
-use hona_push::outcome::{LedgerEntry, MyCaseRef, Outcome, PushType, Remark};
-use hona_push::ports::Ledger;
+use hona_domain::StoreError;
+use hona_domain::ids::{CaseId, EventId, IntegrationId};
+use hona_domain::outcome::{LedgerEntry, MyCaseRef, Outcome, PushType, Remark};
+use hona_domain::ports::Ledger;
+use hona_operations::ports::{LedgerFilter, LedgerHistory};
 use tracing::warn;
 
 pub struct DynamoLedger {

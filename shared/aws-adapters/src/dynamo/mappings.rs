@@ -11,11 +11,11 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use chrono::SecondsFormat;
-use hona_push::StoreError;
-use hona_push::forms::catalogue::Catalogue;
-use hona_push::forms::mapping::{Mapping, MappingStatus, mapping_key};
-use hona_push::forms::ports::MappingStore;
-use hona_push::ids::{FormId, IntegrationId, QuestionId};
+use hona_domain::StoreError;
+use hona_domain::forms::catalogue::Catalogue;
+use hona_domain::forms::mapping::{Mapping, MappingStatus, mapping_key};
+use hona_domain::forms::ports::MappingStore;
+use hona_domain::ids::{FormId, IntegrationId, QuestionId};
 use std::collections::HashMap;
 
 const STORE: &str = "mappings";

@@ -12,7 +12,7 @@ pub mod threads;
 pub mod uploads;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use hona_push::StoreError;
+use hona_domain::StoreError;
 use std::collections::HashMap;
 
 pub type Item = HashMap<String, AttributeValue>;

@@ -7,8 +7,8 @@ use super::claims::{ClaimTable, Slot};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
-use hona_push::StoreError;
-use hona_push::ports::{CaseThreads, ThreadSlot};
+use hona_domain::StoreError;
+use hona_domain::ports::{CaseThreads, ThreadSlot};
 
 pub struct DynamoThreads(ClaimTable);
 

@@ -10,9 +10,9 @@ use super::{get_n, get_s, n, s, store_error};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
-use hona_push::StoreError;
-use hona_push::ids::EventId;
-use hona_push::ports::{UploadRecord, UploadRecords, UploadTarget};
+use hona_domain::StoreError;
+use hona_domain::ids::EventId;
+use hona_domain::ports::{UploadRecord, UploadRecords, UploadTarget};
 
 const KEEP_FOR: chrono::Duration = chrono::Duration::days(30);
 

@@ -2,14 +2,14 @@
 //! `state` names the integration across the browser round trip to MyCase's authorize
 //! page, and the callback exchanges the code, stores the tokens and records the firm.
 
-use crate::error::StoreError;
-use crate::ids::{IntegrationId, OrgId};
-use crate::operations::ports::{IntegrationAdmin, MyCaseOAuth, StateNonces, TokenVault};
-use crate::operations::settings::Connection;
+use crate::ports::{IntegrationAdmin, MyCaseOAuth, StateNonces, TokenVault};
+use crate::settings::Connection;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
 use hmac::Mac;
+use hona_domain::error::StoreError;
+use hona_domain::ids::{IntegrationId, OrgId};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use tracing::{info, warn};
@@ -288,7 +288,7 @@ fn short(raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::operations::fakes::{FakeOAuth, MemoryAdmin, MemoryNonces, MemoryVault};
+    use crate::fakes::{FakeOAuth, MemoryAdmin, MemoryNonces, MemoryVault};
 
     fn state(expires_in: Duration) -> ConnectState {
         ConnectState {

@@ -1,18 +1,18 @@
 //! In-memory operations ports for unit tests (here, in the functions, in the CLI).
 
-use crate::error::{PushError, StoreError};
-use crate::fakes::MemoryLedger;
-use crate::ids::{IntegrationId, StaffId};
-use crate::integration::Integration;
-use crate::operations::nightly::NightlyReport;
-use crate::operations::ports::{
+use crate::nightly::NightlyReport;
+use crate::ports::{
     EventQueues, IntegrationAdmin, LedgerFilter, LedgerHistory, MyCaseHealth, MyCaseOAuth,
     ResendEvent, StateNonces, TokenVault,
 };
-use crate::operations::settings::{Connection, IntegrationRecord, NightlyHour, SettingsPatch};
-use crate::outcome::{LedgerEntry, PushType};
+use crate::settings::{Connection, IntegrationRecord, NightlyHour, SettingsPatch};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use hona_domain::error::{PushError, StoreError};
+use hona_domain::fakes::MemoryLedger;
+use hona_domain::ids::{IntegrationId, StaffId};
+use hona_domain::integration::Integration;
+use hona_domain::outcome::{LedgerEntry, PushType};
 use mycase_client::TokenSet;
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
@@ -46,7 +46,7 @@ impl MemoryAdmin {
 }
 
 #[async_trait]
-impl crate::ports::IntegrationStore for MemoryAdmin {
+impl hona_domain::ports::IntegrationStore for MemoryAdmin {
     async fn get(&self, id: &IntegrationId) -> Result<Option<Integration>, StoreError> {
         Ok(self
             .0
@@ -298,7 +298,7 @@ impl MyCaseHealth for FakeHealth {
 pub struct MemoryFanOut(pub Mutex<Vec<(IntegrationId, String)>>);
 
 #[async_trait]
-impl crate::operations::ports::NightlyFanOut for MemoryFanOut {
+impl crate::ports::NightlyFanOut for MemoryFanOut {
     async fn send(&self, ids: &[IntegrationId], run: &str) -> Result<usize, StoreError> {
         let mut sent = self.0.lock().unwrap();
         sent.extend(ids.iter().map(|i| (i.clone(), run.to_owned())));

@@ -1,14 +1,12 @@
 //! What the admin API and the CLI both do with an integration, over the ports.
 
-use crate::StoreError;
-use crate::forms::MappingStore;
-use crate::ids::{EventId, IntegrationId};
-use crate::operations::ports::{
-    BrokenMapping, EventQueues, IntegrationAdmin, LedgerFilter, LedgerHistory,
-};
-use crate::operations::replay::{self, ReplayReport};
-use crate::operations::status::{self, EventExplanation, IntegrationStatus};
-use crate::outcome::PushType;
+use crate::ports::{BrokenMapping, EventQueues, IntegrationAdmin, LedgerFilter, LedgerHistory};
+use crate::replay::{self, ReplayReport};
+use crate::status::{self, EventExplanation, IntegrationStatus};
+use hona_domain::StoreError;
+use hona_domain::forms::MappingStore;
+use hona_domain::ids::{EventId, IntegrationId};
+use hona_domain::outcome::PushType;
 use std::sync::Arc;
 
 /// A push type by its name (`messages`, `form_fields`, …; `form-fields` too).

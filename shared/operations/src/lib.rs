@@ -4,6 +4,10 @@
 //!
 //! The admin API, the nightly-sync function and the `hona-ops` CLI all call this code,
 //! so the answers they give are the same.
+//!
+//! Depends on the domain (its types and ports) and declares ports of its own
+//! ([`ports`]: the integration admin, the OAuth app, health checks, queues); it must
+//! not depend on the AWS SDK or make HTTP calls itself (the adapters do).
 
 pub mod connect;
 pub mod diagnosis;

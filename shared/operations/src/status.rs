@@ -3,13 +3,13 @@
 //! with a plain reason and a remedy. The admin API answers it as JSON, `hona-ops`
 //! prints it as text: one piece of code decides what it says.
 
-use crate::ids::EventId;
-use crate::operations::diagnosis::{Diagnosis, diagnose, not_sent_through_hona};
-use crate::operations::nightly::NightlyReport;
-use crate::operations::ports::BrokenMapping;
-use crate::operations::settings::IntegrationRecord;
-use crate::outcome::{LedgerEntry, Outcome, PushType};
+use crate::diagnosis::{Diagnosis, diagnose, not_sent_through_hona};
+use crate::nightly::NightlyReport;
+use crate::ports::BrokenMapping;
+use crate::settings::IntegrationRecord;
 use chrono::{DateTime, Utc};
+use hona_domain::ids::EventId;
+use hona_domain::outcome::{LedgerEntry, Outcome, PushType};
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -329,10 +329,10 @@ pub fn render_text(s: &IntegrationStatus) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::{CaseId, IntegrationId, OrgId, StaffId};
-    use crate::integration::{Integration, LogTarget};
-    use crate::operations::settings::NightlyHour;
-    use crate::outcome::{MyCaseRef, Remark};
+    use crate::settings::NightlyHour;
+    use hona_domain::ids::{CaseId, IntegrationId, OrgId, StaffId};
+    use hona_domain::integration::{Integration, LogTarget};
+    use hona_domain::outcome::{MyCaseRef, Remark};
 
     fn record(active: bool, needs_reconnect: Option<&str>) -> IntegrationRecord {
         IntegrationRecord {

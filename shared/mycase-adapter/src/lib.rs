@@ -1,20 +1,41 @@
-//! The MyCase client behind the domain's MyCase ports, and its errors in the
-//! domain's terms (what a firm's operator can act on).
+//! The MyCase adapter: the MyCase client behind the domain's MyCase ports, and its
+//! errors in the domain's terms (what a firm's operator can act on).
+//!
+//! Depends on the domain (its ports) and on `mycase-client` (HTTP); the domain depends
+//! on neither this crate nor an HTTP client. [`MyCase`] wraps one integration's client:
+//! the ports are the domain's and the client is `mycase-client`'s, so the adapter needs
+//! a type of its own to implement one for the other.
 
-use crate::error::PushError;
-use crate::ids::{CaseId, ClientId, StaffId};
-use crate::ports::{
+mod forms;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use hona_domain::error::PushError;
+use hona_domain::ids::{CaseId, ClientId, StaffId};
+use hona_domain::ports::{
     ByteStream, CaseDocuments, ClientContact, ClientLookup, Clients, Communications,
     DUPLICATE_EMAIL, NewClientContact, PhoneField, UploadFailure, UploadSlot, UploadTarget,
 };
-use async_trait::async_trait;
-use chrono::{DateTime, NaiveDateTime, Utc};
 use mycase_client::MyCaseClient;
 use mycase_client::MyCaseError;
 use mycase_client::model::{
     ClientFilter, DocumentUpload, IdRef, NewClient, NewDocument, NewMessage, NewMessageThread,
     NewNote,
 };
+
+/// One integration's MyCase client, seen through the domain's ports.
+#[derive(Clone)]
+pub struct MyCase(pub MyCaseClient);
+
+impl MyCase {
+    pub fn new(client: MyCaseClient) -> Self {
+        Self(client)
+    }
+
+    pub fn client(&self) -> &MyCaseClient {
+        &self.0
+    }
+}
 
 /// Puts a MyCase failure in the domain's words. Descriptions from MyCase are left
 /// out: they can echo the values that were sent.
@@ -51,7 +72,7 @@ pub fn push_error(e: MyCaseError) -> PushError {
 }
 
 #[async_trait]
-impl Communications for MyCaseClient {
+impl Communications for MyCase {
     async fn create_case_thread(
         &self,
         case: CaseId,
@@ -66,7 +87,7 @@ impl Communications for MyCaseClient {
             client_recipients: Vec::new(),
             staff_recipients: Vec::new(),
         };
-        let thread = MyCaseClient::create_case_message_thread(self, case.get(), &request)
+        let thread = MyCaseClient::create_case_message_thread(&self.0, case.get(), &request)
             .await
             .map_err(push_error)?;
         Ok(thread.id)
@@ -83,6 +104,7 @@ impl Communications for MyCaseClient {
             body: body.to_owned(),
         };
         let message = self
+            .0
             .create_message(thread, &request)
             .await
             .map_err(push_error)?;
@@ -101,7 +123,7 @@ impl Communications for MyCaseClient {
             note: note.to_owned(),
             date: date.to_owned(),
         };
-        let created = MyCaseClient::create_case_note(self, case.get(), &request)
+        let created = MyCaseClient::create_case_note(&self.0, case.get(), &request)
             .await
             .map_err(push_error)?;
         Ok(created.id)
@@ -109,7 +131,7 @@ impl Communications for MyCaseClient {
 }
 
 #[async_trait]
-impl Clients for MyCaseClient {
+impl Clients for MyCase {
     async fn find_clients(&self, by: ClientLookup<'_>) -> Result<Vec<ClientContact>, PushError> {
         let mut filter = ClientFilter::default();
         match by {
@@ -124,7 +146,7 @@ impl Clients for MyCaseClient {
                 filter.home_phone_number = Some(p.to_owned())
             }
         }
-        let found = self.clients(&filter).await.map_err(push_error)?;
+        let found = self.0.clients(&filter).await.map_err(push_error)?;
         Ok(found
             .into_iter()
             .filter_map(|c| {
@@ -147,7 +169,7 @@ impl Clients for MyCaseClient {
             notes: Some(client.notes.clone()),
             ..NewClient::default()
         };
-        match MyCaseClient::create_client(self, &request).await {
+        match MyCaseClient::create_client(&self.0, &request).await {
             Ok(created) => ClientId::new(created.id).map_err(|_| {
                 PushError::permanent(
                     "mycase_decode",
@@ -172,7 +194,7 @@ impl Clients for MyCaseClient {
 }
 
 #[async_trait]
-impl CaseDocuments for MyCaseClient {
+impl CaseDocuments for MyCase {
     async fn create_case_document(
         &self,
         case: CaseId,
@@ -186,14 +208,14 @@ impl CaseDocuments for MyCaseClient {
             description: Some(description.to_owned()),
             ..NewDocument::default()
         };
-        let created = MyCaseClient::create_case_document(self, case.get(), &request)
+        let created = MyCaseClient::create_case_document(&self.0, case.get(), &request)
             .await
             .map_err(push_error)?;
         Ok(upload_slot(&created, false))
     }
 
     async fn create_document_version(&self, document_id: i64) -> Result<UploadSlot, PushError> {
-        let created = MyCaseClient::create_document_version(self, document_id)
+        let created = MyCaseClient::create_document_version(&self.0, document_id)
             .await
             .map_err(push_error)?;
         Ok(upload_slot(&created, true))
@@ -210,7 +232,7 @@ impl CaseDocuments for MyCaseClient {
             put_headers: target.put_headers.clone(),
         };
         let body = reqwest::Body::wrap_stream(body);
-        match MyCaseClient::upload(self, &client_target, body, length).await {
+        match MyCaseClient::upload(&self.0, &client_target, body, length).await {
             Ok(()) => Ok(()),
             Err(MyCaseError::Upload { status, code }) => {
                 Err(UploadFailure::Refused { status, code })

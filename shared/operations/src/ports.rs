@@ -1,14 +1,14 @@
 //! The I/O edge of operations: small traits the AWS adapters implement (and `fakes`
-//! in memory). The push ports (`crate::ports`) stay as they are.
+//! in memory). The push ports (`hona_domain::ports`) stay as they are.
 
-use crate::error::{PushError, StoreError};
-use crate::ids::{IntegrationId, StaffId};
-use crate::integration::Integration;
-use crate::operations::nightly::NightlyReport;
-use crate::operations::settings::{Connection, IntegrationRecord, SettingsPatch};
-use crate::outcome::{LedgerEntry, PushType};
+use crate::nightly::NightlyReport;
+use crate::settings::{Connection, IntegrationRecord, SettingsPatch};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use hona_domain::error::{PushError, StoreError};
+use hona_domain::ids::{IntegrationId, StaffId};
+use hona_domain::integration::Integration;
+use hona_domain::outcome::{LedgerEntry, PushType};
 use mycase_client::TokenSet;
 
 /// Managing integration records (DynamoDB `integrations`).
@@ -110,18 +110,18 @@ pub struct BrokenMapping {
 
 impl BrokenMapping {
     /// The broken mappings of a mapping store's list.
-    pub fn of(mappings: &[crate::forms::Mapping]) -> Vec<BrokenMapping> {
+    pub fn of(mappings: &[hona_domain::forms::Mapping]) -> Vec<BrokenMapping> {
         mappings
             .iter()
             .filter_map(|m| match &m.status {
-                crate::forms::MappingStatus::Broken(b) => Some(BrokenMapping {
+                hona_domain::forms::MappingStatus::Broken(b) => Some(BrokenMapping {
                     form_id: m.form_id.to_string(),
                     question_id: m.question_id.to_string(),
                     field_id: m.field_id.get(),
                     kind: b.kind.clone(),
                     reason: b.reason.clone(),
                 }),
-                crate::forms::MappingStatus::Ok => None,
+                hona_domain::forms::MappingStatus::Ok => None,
             })
             .collect()
     }
@@ -130,7 +130,7 @@ impl BrokenMapping {
 /// Issue 4's upkeep is the nightly's mapping check: one read of MyCase's fields refreshes
 /// the catalogue and re-checks every mapping; the broken ones are then listed by reason.
 #[async_trait]
-impl FormMappingCheck for crate::forms::FormFieldUpkeep {
+impl FormMappingCheck for hona_domain::forms::FormFieldUpkeep {
     async fn refresh_and_recheck(
         &self,
         integration: &Integration,

@@ -4,17 +4,17 @@
 //! alive, checks the connection, refreshes the custom-field catalogue and re-checks
 //! form mappings, re-drives failed pushes within a budget, and writes a report.
 
-use crate::StoreError;
-use crate::error::PushError;
-use crate::ids::IntegrationId;
-use crate::operations::ports::{
+use crate::ports::{
     EventQueues, FormMappingCheck, IntegrationAdmin, LedgerFilter, LedgerHistory, MappingCheck,
     MyCaseHealth, NightlyFanOut,
 };
-use crate::operations::replay;
-use crate::operations::settings::{IntegrationRecord, NightlyHour};
-use crate::outcome::Outcome;
+use crate::replay;
+use crate::settings::{IntegrationRecord, NightlyHour};
 use chrono::{DateTime, Duration, Timelike, Utc};
+use hona_domain::StoreError;
+use hona_domain::error::PushError;
+use hona_domain::ids::IntegrationId;
+use hona_domain::outcome::Outcome;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -360,12 +360,12 @@ mod tests {
 #[cfg(test)]
 mod worker_tests {
     use super::*;
-    use crate::fakes::MemoryLedger;
-    use crate::ids::{EventId, OrgId, StaffId};
-    use crate::integration::Integration;
-    use crate::operations::fakes::{FakeHealth, MemoryAdmin, MemoryQueues};
-    use crate::outcome::{LedgerEntry, PushType};
-    use crate::ports::Ledger;
+    use crate::fakes::{FakeHealth, MemoryAdmin, MemoryQueues};
+    use hona_domain::fakes::MemoryLedger;
+    use hona_domain::ids::{EventId, OrgId, StaffId};
+    use hona_domain::integration::Integration;
+    use hona_domain::outcome::{LedgerEntry, PushType};
+    use hona_domain::ports::Ledger;
 
     fn integration(id: &str, active: bool) -> Integration {
         Integration {
@@ -475,8 +475,8 @@ mod worker_tests {
 
     #[tokio::test]
     async fn a_mapping_to_a_deleted_field_is_found_broken_by_the_nightly() {
-        use crate::forms::fakes::{FakeFieldsConnector, MemoryMappings};
-        use crate::forms::{FormFieldUpkeep, Mapping, MappingStore};
+        use hona_domain::forms::fakes::{FakeFieldsConnector, MemoryMappings};
+        use hona_domain::forms::{FormFieldUpkeep, Mapping, MappingStore};
         let admin = Arc::new(MemoryAdmin::with([integration("int_ok", true)]));
         let mappings = Arc::new(MemoryMappings::default());
         let saved: Mapping = serde_json::from_value(serde_json::json!({
@@ -514,7 +514,7 @@ mod worker_tests {
         assert_eq!(check.broken[0].question_id, "q_injury");
         assert!(matches!(
             mappings.status(&saved),
-            Some(crate::forms::MappingStatus::Broken(_))
+            Some(hona_domain::forms::MappingStatus::Broken(_))
         ));
     }
 

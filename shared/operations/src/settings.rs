@@ -1,9 +1,9 @@
 //! An integration as operators manage it: its settings, when its nightly sync runs,
 //! and what the last one found.
 
-use crate::ids::{IntegrationId, OrgId, StaffId};
-use crate::integration::{Integration, LeadAutomation, LogTarget};
-use crate::operations::nightly::NightlyReport;
+use crate::nightly::NightlyReport;
+use hona_domain::ids::{IntegrationId, OrgId, StaffId};
+use hona_domain::integration::{Integration, LeadAutomation, LogTarget};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 

@@ -1,21 +1,23 @@
 //! The MyCase client behind [`CaseFields`].
 
-use super::ports::CaseFields;
-use crate::error::PushError;
-use crate::ids::{CaseId, CustomFieldId};
-use crate::mycase_adapter::push_error;
+use crate::{MyCase, push_error};
 use async_trait::async_trait;
+use hona_domain::error::PushError;
+use hona_domain::forms::CaseFields;
+use hona_domain::ids::{CaseId, CustomFieldId};
 use mycase_client::MyCaseClient;
 use mycase_client::model::{Case, CaseUpdate, CustomField};
 
 #[async_trait]
-impl CaseFields for MyCaseClient {
+impl CaseFields for MyCase {
     async fn custom_fields(&self) -> Result<Vec<CustomField>, PushError> {
-        MyCaseClient::custom_fields(self).await.map_err(push_error)
+        MyCaseClient::custom_fields(&self.0)
+            .await
+            .map_err(push_error)
     }
 
     async fn custom_field(&self, id: CustomFieldId) -> Result<Option<CustomField>, PushError> {
-        match MyCaseClient::custom_field(self, id.get()).await {
+        match MyCaseClient::custom_field(&self.0, id.get()).await {
             Ok(field) => Ok(Some(field)),
             Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(push_error(e)),
@@ -23,13 +25,13 @@ impl CaseFields for MyCaseClient {
     }
 
     async fn case(&self, case: CaseId) -> Result<Case, PushError> {
-        MyCaseClient::case(self, case.get())
+        MyCaseClient::case(&self.0, case.get())
             .await
             .map_err(push_error)
     }
 
     async fn update_case(&self, case: CaseId, update: &CaseUpdate) -> Result<(), PushError> {
-        MyCaseClient::update_case(self, case.get(), update)
+        MyCaseClient::update_case(&self.0, case.get(), update)
             .await
             .map_err(push_error)
     }

@@ -14,7 +14,6 @@ pub mod compatibility;
 pub mod convert;
 pub mod field;
 pub mod mapping;
-pub mod mycase;
 pub mod ports;
 pub mod push;
 pub mod question;

@@ -3,9 +3,9 @@
 //! failed ones are re-driven by the nightly sync within a budget. The pipeline's
 //! idempotency makes each land at most once, however often it is replayed.
 
-use crate::operations::ports::{EventQueues, ResendEvent};
-use crate::outcome::{LedgerEntry, Outcome, PushType};
+use crate::ports::{EventQueues, ResendEvent};
 use chrono::{DateTime, Duration, Utc};
+use hona_domain::outcome::{LedgerEntry, Outcome, PushType};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use tracing::warn;
@@ -123,8 +123,8 @@ pub async fn resend(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::{CaseId, EventId, IntegrationId};
-    use crate::operations::fakes::MemoryQueues;
+    use crate::fakes::MemoryQueues;
+    use hona_domain::ids::{CaseId, EventId, IntegrationId};
 
     fn row(id: &str, outcome: Outcome, age_hours: i64, with_event: bool) -> LedgerEntry {
         LedgerEntry {
