@@ -32,6 +32,7 @@ use clap::Parser;
 use hona_e2e::hona::{DocumentFile, document};
 use hona_e2e::scenario::{FirmSpec, firm_state, seed_firm};
 use hona_e2e::{LocalStack, StackOptions};
+use mycase_sandbox::wire::FirmState;
 use serde_json::{Value, json};
 use sha2::Digest;
 use std::io::Write;
@@ -322,24 +323,19 @@ async fn curl(args: &[&str]) -> anyhow::Result<()> {
 
 /// The document whose description contains `marker` has one upload of `size` bytes
 /// with digest `sha`.
-fn check_landed(state: &Value, marker: &str, size: u64, sha: &str) -> anyhow::Result<()> {
-    let doc = state["documents"]
-        .as_array()
-        .and_then(|ds| {
-            ds.iter().find(|d| {
-                d["description"]
-                    .as_str()
-                    .is_some_and(|t| t.contains(marker))
-            })
-        })
+fn check_landed(state: &FirmState, marker: &str, size: u64, sha: &str) -> anyhow::Result<()> {
+    let doc = state
+        .documents
+        .iter()
+        .find(|d| d.description.as_deref().is_some_and(|t| t.contains(marker)))
         .with_context(|| format!("no document for {marker}"))?;
-    let uploaded = doc["versions"]
-        .as_array()
-        .and_then(|vs| vs.iter().find(|v| v["uploaded"] == true))
+    let uploaded = doc
+        .uploaded_versions()
+        .next()
         .with_context(|| format!("{marker}: no uploaded version"))?;
     anyhow::ensure!(
-        uploaded["size_bytes"] == size && uploaded["sha256"] == sha,
-        "{marker}: wrong bytes landed ({uploaded})"
+        uploaded.size_bytes == Some(size) && uploaded.sha256.as_deref() == Some(sha),
+        "{marker}: wrong bytes landed ({uploaded:?})"
     );
     Ok(())
 }

@@ -233,10 +233,11 @@ async fn part_a(args: &Args, bin: &std::path::Path) -> anyhow::Result<bool> {
     say!("Part A — throughput of one log-messages instance, MyCase rate limit off");
     let sandbox = SandboxProcess::start(bin, "a").await?;
     let faults = sandbox
-        .patch_faults(json!({"rate_limit_per_second": null}))
+        .admin()
+        .patch_faults(&json!({"rate_limit_per_second": null}))
         .await?;
-    if !faults["rate_limit_per_second"].is_null() {
-        bail!("the sandbox kept its rate limit: {faults}");
+    if faults.rate_limit_per_second.is_some() {
+        bail!("the sandbox kept its rate limit: {faults:?}");
     }
     say!(
         "  MyCase:   mycase-sandbox in its own process (pid {}, {}), rate limit off; its CPU is not in the CPU column",
@@ -384,8 +385,7 @@ async fn moto_row(args: &Args, sandbox: &SandboxProcess) -> anyhow::Result<Row> 
 async fn part_b(args: &Args, bin: &std::path::Path) -> anyhow::Result<bool> {
     say!("Part B — request rate against the sandbox's 25 req/s limit, under a backlog");
     let sandbox = SandboxProcess::start(bin, "b").await?;
-    let faults = sandbox.faults().await?;
-    let limit = faults["rate_limit_per_second"].as_f64();
+    let limit = sandbox.admin().faults().await?.rate_limit_per_second;
     say!(
         "  MyCase:   a fresh mycase-sandbox process (pid {}), its default limit: {} per OAuth client",
         sandbox.pid(),
@@ -407,19 +407,17 @@ async fn part_b(args: &Args, bin: &std::path::Path) -> anyhow::Result<bool> {
     let transport = setup::transport(&sandbox, RateLimiter::per_second(args.rate))?;
     let (pipeline, _ledger) = setup::memory_pipeline(&firm, transport)?;
 
-    sandbox.reset_stats().await?;
+    sandbox.admin().reset_stats().await?;
     let started = Instant::now();
     let result = run::drain(&pipeline, setup::batches(&events), &sandbox).await;
     let wall = started.elapsed();
-    let stats = sandbox.stats().await?;
+    let stats = sandbox.admin().stats().await?;
     let check = run::check_landed(&sandbox, &firm.firm_uuid, &events).await?;
 
-    let total = stats["requests_total"].as_u64().unwrap_or(0);
-    let by_status = run::status_counts(&stats);
-    let throttled = by_status.get("429").copied().unwrap_or(0);
-    let first = stats["first_request_at_ms"].as_i64();
-    let last = stats["last_request_at_ms"].as_i64();
-    let span = match (first, last) {
+    let total = stats.requests_total;
+    let by_status = &stats.by_status;
+    let throttled = stats.status_count(429);
+    let span = match (stats.first_request_at_ms, stats.last_request_at_ms) {
         (Some(f), Some(l)) if l > f => Some(Duration::from_millis((l - f) as u64)),
         _ => None,
     };
@@ -522,7 +520,7 @@ async fn part_n(args: &Args, bin: &std::path::Path) -> anyhow::Result<bool> {
         args.integrations
     );
     let sandbox = SandboxProcess::start(bin, "n").await?;
-    let limit = sandbox.faults().await?["rate_limit_per_second"].as_f64();
+    let limit = sandbox.admin().faults().await?.rate_limit_per_second;
     say!(
         "  MyCase:   a fresh mycase-sandbox process (pid {}), its limit: {} per OAuth client (all firms share it)",
         sandbox.pid(),
