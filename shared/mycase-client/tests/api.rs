@@ -463,16 +463,37 @@ async fn writes_use_the_documented_paths_bodies_and_statuses() {
     let note = json!({"id": 1, "subject": "s", "note": "n", "case": {"id": 7}});
     answer(&server, "POST", r"^/v1/cases/\d+/notes$", 200, note).await;
     let thread = json!({"id": 2, "subject": "s", "case": {"id": 7}});
-    answer(&server, "POST", r"^/v1/cases/\d+/message_threads$", 201, thread).await;
+    answer(
+        &server,
+        "POST",
+        r"^/v1/cases/\d+/message_threads$",
+        201,
+        thread,
+    )
+    .await;
     let message = json!({"id": 3, "body": "b", "sender": {"id": 9},
         "message_thread": {"id": 2, "subject": "s"}});
-    answer(&server, "POST", r"^/v1/message_threads/\d+/messages$", 201, message).await;
+    answer(
+        &server,
+        "POST",
+        r"^/v1/message_threads/\d+/messages$",
+        201,
+        message,
+    )
+    .await;
     let document = json!({"id": 4, "name": "Photo", "path": "Hona/Photo",
         "put_url": "http://s3.test/b/k?sig=1", "put_headers": {"x-amz-acl": "private"}});
     answer(&server, "POST", r"^/v1/cases/\d+/documents$", 201, document).await;
     let version = json!({"id": 40, "version": 2, "document": {"id": 4},
         "put_url": "http://s3.test/b/k2?sig=2", "put_headers": {"x-amz-acl": "private"}});
-    answer(&server, "POST", r"^/v1/documents/\d+/versions$", 201, version).await;
+    answer(
+        &server,
+        "POST",
+        r"^/v1/documents/\d+/versions$",
+        201,
+        version,
+    )
+    .await;
     let t = transport(&base(&server), fast_retry(), RateLimiter::unlimited());
     let client = integration().client(&t);
 
@@ -563,7 +584,10 @@ async fn writes_use_the_documented_paths_bodies_and_statuses() {
         seen[4].1,
         json!({"path": "Hona/Photo", "filename": "photo.jpg", "assigned_date": "2026-11-24"})
     );
-    assert_eq!(seen[5], ("POST /v1/documents/4/versions".into(), Value::Null, None));
+    assert_eq!(
+        seen[5],
+        ("POST /v1/documents/4/versions".into(), Value::Null, None)
+    );
     let paths: Vec<&str> = seen.iter().map(|(p, _, _)| p.as_str()).collect();
     assert_eq!(
         paths[1..5],
