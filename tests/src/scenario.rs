@@ -6,7 +6,7 @@ use crate::LocalStack;
 use crate::hona::{Case, DocumentFile, Firm, HonaEvent, Queue, document, sha256_hex};
 use anyhow::Context;
 use chrono::DateTime;
-use mycase_sandbox::wire::{ExpiredTokens, FirmState, StateDocument, Stats};
+use mycase_sandbox::wire::{CreatedFirm, ExpiredTokens, FirmState, Grant, StateDocument, Stats};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -32,63 +32,14 @@ pub struct FirmSpec<'a> {
 }
 
 pub async fn seed_firm(stack: &LocalStack, spec: &FirmSpec<'_>) -> anyhow::Result<SeededFirm> {
-    let clients: Vec<Value> = spec
-        .clients
-        .iter()
-        .map(|(name, phone)| {
-            let (first, last) = name.split_once(' ').unwrap_or((name, "Client"));
-            json!({"first_name": first, "last_name": last, "cell_phone_number": phone,
-                   "email": format!("{}@example.com", first.to_lowercase())})
-        })
-        .collect();
-    let cases: Vec<Value> = spec
-        .clients
-        .iter()
-        .enumerate()
-        .map(|(i, (name, _))| json!({"name": format!("{} — personal injury ({})", name, spec.name), "client_indexes": [i]}))
-        .collect();
-    let admin = stack.sandbox_admin();
-    let created = admin
-        .create_firm(&json!({
-            "name": spec.name,
-            "staff": [{"first_name": "Dana", "last_name": "Whitfield", "email": format!("dana@{}.example", spec.org_id)}],
-            "clients": clients,
-            "cases": cases,
-        }))
-        .await?;
+    let created = create_sandbox_firm(stack, spec).await?;
     let firm_uuid = created.firm_uuid.clone();
     let staff_id = *created.staff_ids.first().context("no staff id")?;
-    let grant = admin.grant(&firm_uuid, Some("hona-local-client")).await?;
-    let (access_token, refresh_token) = (grant.access_token, grant.refresh_token);
-    let expires_in = grant.expires_in;
-    let tokens = mycase_client::TokenSet {
-        access_token: access_token.clone(),
-        refresh_token: refresh_token.clone(),
-        expires_at: chrono::Utc::now() + chrono::Duration::seconds(expires_in),
-        firm_uuid: Some(firm_uuid.clone()),
-    };
-    stack
-        .aws
-        .put_secret(
-            &stack.token_secret_name(spec.integration_id),
-            &serde_json::to_string(&tokens)?,
-        )
+    let grant = stack
+        .sandbox_admin()
+        .grant(&firm_uuid, Some("hona-local-client"))
         .await?;
-    stack
-        .aws
-        .put_item_json(
-            &stack.tables.integrations,
-            &json!({
-                "integration_id": spec.integration_id,
-                "org_id": spec.org_id,
-                "active": spec.active,
-                "sender_staff_id": staff_id,
-                "log_target": spec.log_target,
-                "time_zone": spec.time_zone,
-                "firm_uuid": firm_uuid,
-            }),
-        )
-        .await?;
+    connect(stack, spec, &firm_uuid, staff_id, &grant).await?;
     anyhow::ensure!(
         created.case_ids.len() == spec.clients.len()
             && created.client_ids.len() == spec.clients.len(),
@@ -117,9 +68,70 @@ pub async fn seed_firm(stack: &LocalStack, spec: &FirmSpec<'_>) -> anyhow::Resul
             cases,
         },
         firm_uuid,
-        initial_refresh_token: refresh_token,
-        initial_access_token: access_token,
+        initial_refresh_token: grant.refresh_token,
+        initial_access_token: grant.access_token,
     })
+}
+
+/// The firm in the sandbox: one staff member, and per spec client a client and a case.
+async fn create_sandbox_firm(
+    stack: &LocalStack,
+    spec: &FirmSpec<'_>,
+) -> anyhow::Result<CreatedFirm> {
+    let clients: Vec<Value> = spec
+        .clients
+        .iter()
+        .map(|(name, phone)| {
+            let (first, last) = name.split_once(' ').unwrap_or((name, "Client"));
+            json!({"first_name": first, "last_name": last, "cell_phone_number": phone,
+                   "email": format!("{}@example.com", first.to_lowercase())})
+        })
+        .collect();
+    let cases: Vec<Value> = spec
+        .clients
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _))| json!({"name": format!("{} — personal injury ({})", name, spec.name), "client_indexes": [i]}))
+        .collect();
+    let spec = json!({
+        "name": spec.name,
+        "staff": [{"first_name": "Dana", "last_name": "Whitfield", "email": format!("dana@{}.example", spec.org_id)}],
+        "clients": clients,
+        "cases": cases,
+    });
+    Ok(stack.sandbox_admin().create_firm(&spec).await?)
+}
+
+/// What connecting MyCase leaves in Hona's AWS: the tokens secret and the integration row.
+async fn connect(
+    stack: &LocalStack,
+    spec: &FirmSpec<'_>,
+    firm_uuid: &str,
+    staff_id: i64,
+    grant: &Grant,
+) -> anyhow::Result<()> {
+    let tokens = mycase_client::TokenSet {
+        access_token: grant.access_token.clone(),
+        refresh_token: grant.refresh_token.clone(),
+        expires_at: chrono::Utc::now() + chrono::Duration::seconds(grant.expires_in),
+        firm_uuid: Some(firm_uuid.to_owned()),
+    };
+    let secret = stack.token_secret_name(spec.integration_id);
+    let secret_json = serde_json::to_string(&tokens)?;
+    stack.aws.put_secret(&secret, &secret_json).await?;
+    let integration = json!({
+        "integration_id": spec.integration_id,
+        "org_id": spec.org_id,
+        "active": spec.active,
+        "sender_staff_id": staff_id,
+        "log_target": spec.log_target,
+        "time_zone": spec.time_zone,
+        "firm_uuid": firm_uuid,
+    });
+    stack
+        .aws
+        .put_item_json(&stack.tables.integrations, &integration)
+        .await
 }
 
 /// Puts events on their queues as Hona does: FIFO group = case, dedup id = event id
