@@ -1,5 +1,5 @@
 //! The `/_sandbox` admin answers as types, for the tests, the demo and the benchmark
-//! (through [`crate::client::SandboxClient`]) and, where the sandbox builds them from a
+//! (through `client::SandboxClient`, feature `client`) and, where the sandbox builds them from a
 //! struct, for the sandbox itself ([`Stats`], [`Faults`]).
 //!
 //! Deserialising is strict on purpose: a field the sandbox stops sending must fail the
