@@ -14,6 +14,7 @@
 
 pub mod apigw;
 pub mod aws;
+pub mod cli;
 pub mod emulator;
 pub mod moto;
 pub mod poller;

@@ -6,6 +6,7 @@ use crate::LocalStack;
 use crate::hona::{Case, DocumentFile, Firm, HonaEvent, Queue, document, sha256_hex};
 use anyhow::Context;
 use chrono::DateTime;
+use mycase_sandbox::wire::{CreatedFirm, ExpiredTokens, FirmState, Grant, StateDocument, Stats};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -30,114 +31,28 @@ pub struct FirmSpec<'a> {
     pub clients: &'a [(&'a str, &'a str)],
 }
 
-async fn sandbox_json(
-    method: reqwest::Method,
-    url: String,
-    body: Option<Value>,
-) -> anyhow::Result<Value> {
-    let client = reqwest::Client::new();
-    let mut request = client.request(method, &url);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request
-        .send()
-        .await
-        .with_context(|| format!("calling {url}"))?;
-    let status = response.status();
-    let text = response.text().await?;
-    anyhow::ensure!(status.is_success(), "{url} answered {status}: {text}");
-    Ok(if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text)?
-    })
-}
-
 pub async fn seed_firm(stack: &LocalStack, spec: &FirmSpec<'_>) -> anyhow::Result<SeededFirm> {
-    let base = stack.mycase_url();
-    let clients: Vec<Value> = spec
-        .clients
-        .iter()
-        .map(|(name, phone)| {
-            let (first, last) = name.split_once(' ').unwrap_or((name, "Client"));
-            json!({"first_name": first, "last_name": last, "cell_phone_number": phone,
-                   "email": format!("{}@example.com", first.to_lowercase())})
-        })
-        .collect();
-    let cases: Vec<Value> = spec
-        .clients
-        .iter()
-        .enumerate()
-        .map(|(i, (name, _))| json!({"name": format!("{} — personal injury ({})", name, spec.name), "client_indexes": [i]}))
-        .collect();
-    let created = sandbox_json(
-        reqwest::Method::POST,
-        format!("{base}/_sandbox/firms"),
-        Some(json!({
-            "name": spec.name,
-            "staff": [{"first_name": "Dana", "last_name": "Whitfield", "email": format!("dana@{}.example", spec.org_id)}],
-            "clients": clients,
-            "cases": cases,
-        })),
-    )
-    .await?;
-    let firm_uuid = created["firm_uuid"]
-        .as_str()
-        .context("firm_uuid")?
-        .to_owned();
-    let staff_id = created["staff_ids"][0].as_i64().context("staff id")?;
-    let grant = sandbox_json(
-        reqwest::Method::POST,
-        format!("{base}/_sandbox/firms/{firm_uuid}/grant"),
-        Some(json!({"client_id": "hona-local-client"})),
-    )
-    .await?;
-    let access_token = grant["access_token"]
-        .as_str()
-        .context("access_token")?
-        .to_owned();
-    let refresh_token = grant["refresh_token"]
-        .as_str()
-        .context("refresh_token")?
-        .to_owned();
-    let expires_in = grant["expires_in"].as_i64().unwrap_or(86400);
-    let tokens = mycase_client::TokenSet {
-        access_token: access_token.clone(),
-        refresh_token: refresh_token.clone(),
-        expires_at: chrono::Utc::now() + chrono::Duration::seconds(expires_in),
-        firm_uuid: Some(firm_uuid.clone()),
-    };
-    stack
-        .aws
-        .put_secret(
-            &stack.token_secret_name(spec.integration_id),
-            &serde_json::to_string(&tokens)?,
-        )
+    let created = create_sandbox_firm(stack, spec).await?;
+    let firm_uuid = created.firm_uuid.clone();
+    let staff_id = *created.staff_ids.first().context("no staff id")?;
+    let grant = stack
+        .sandbox_admin()
+        .grant(&firm_uuid, Some("hona-local-client"))
         .await?;
-    stack
-        .aws
-        .put_item_json(
-            &stack.tables.integrations,
-            &json!({
-                "integration_id": spec.integration_id,
-                "org_id": spec.org_id,
-                "active": spec.active,
-                "sender_staff_id": staff_id,
-                "log_target": spec.log_target,
-                "time_zone": spec.time_zone,
-                "firm_uuid": firm_uuid,
-            }),
-        )
-        .await?;
+    connect(stack, spec, &firm_uuid, staff_id, &grant).await?;
+    anyhow::ensure!(
+        created.case_ids.len() == spec.clients.len()
+            && created.client_ids.len() == spec.clients.len(),
+        "one case and one client per spec client: {created:?}"
+    );
     let cases = spec
         .clients
         .iter()
         .enumerate()
         .map(|(i, (name, phone))| Case {
             project_id: format!("prj_{}_{i}", spec.org_id),
-            case_id: created["case_ids"][i].as_i64().unwrap_or_default(),
-            client_id: created["client_ids"][i].as_i64().unwrap_or_default(),
+            case_id: created.case_ids[i],
+            client_id: created.client_ids[i],
             client_name: (*name).to_owned(),
             client_phone: (*phone).to_owned(),
         })
@@ -153,9 +68,70 @@ pub async fn seed_firm(stack: &LocalStack, spec: &FirmSpec<'_>) -> anyhow::Resul
             cases,
         },
         firm_uuid,
-        initial_refresh_token: refresh_token,
-        initial_access_token: access_token,
+        initial_refresh_token: grant.refresh_token,
+        initial_access_token: grant.access_token,
     })
+}
+
+/// The firm in the sandbox: one staff member, and per spec client a client and a case.
+async fn create_sandbox_firm(
+    stack: &LocalStack,
+    spec: &FirmSpec<'_>,
+) -> anyhow::Result<CreatedFirm> {
+    let clients: Vec<Value> = spec
+        .clients
+        .iter()
+        .map(|(name, phone)| {
+            let (first, last) = name.split_once(' ').unwrap_or((name, "Client"));
+            json!({"first_name": first, "last_name": last, "cell_phone_number": phone,
+                   "email": format!("{}@example.com", first.to_lowercase())})
+        })
+        .collect();
+    let cases: Vec<Value> = spec
+        .clients
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _))| json!({"name": format!("{} — personal injury ({})", name, spec.name), "client_indexes": [i]}))
+        .collect();
+    let spec = json!({
+        "name": spec.name,
+        "staff": [{"first_name": "Dana", "last_name": "Whitfield", "email": format!("dana@{}.example", spec.org_id)}],
+        "clients": clients,
+        "cases": cases,
+    });
+    Ok(stack.sandbox_admin().create_firm(&spec).await?)
+}
+
+/// What connecting MyCase leaves in Hona's AWS: the tokens secret and the integration row.
+async fn connect(
+    stack: &LocalStack,
+    spec: &FirmSpec<'_>,
+    firm_uuid: &str,
+    staff_id: i64,
+    grant: &Grant,
+) -> anyhow::Result<()> {
+    let tokens = mycase_client::TokenSet {
+        access_token: grant.access_token.clone(),
+        refresh_token: grant.refresh_token.clone(),
+        expires_at: chrono::Utc::now() + chrono::Duration::seconds(grant.expires_in),
+        firm_uuid: Some(firm_uuid.to_owned()),
+    };
+    let secret = stack.token_secret_name(spec.integration_id);
+    let secret_json = serde_json::to_string(&tokens)?;
+    stack.aws.put_secret(&secret, &secret_json).await?;
+    let integration = json!({
+        "integration_id": spec.integration_id,
+        "org_id": spec.org_id,
+        "active": spec.active,
+        "sender_staff_id": staff_id,
+        "log_target": spec.log_target,
+        "time_zone": spec.time_zone,
+        "firm_uuid": firm_uuid,
+    });
+    stack
+        .aws
+        .put_item_json(&stack.tables.integrations, &integration)
+        .await
 }
 
 /// Puts events on their queues as Hona does: FIFO group = case, dedup id = event id
@@ -183,42 +159,22 @@ pub async fn enqueue(
     Ok(())
 }
 
-pub async fn firm_state(stack: &LocalStack, firm_uuid: &str) -> anyhow::Result<Value> {
-    sandbox_json(
-        reqwest::Method::GET,
-        format!("{}/_sandbox/firms/{firm_uuid}/state", stack.mycase_url()),
-        None,
-    )
-    .await
+pub async fn firm_state(stack: &LocalStack, firm_uuid: &str) -> anyhow::Result<FirmState> {
+    Ok(stack.sandbox_admin().firm_state(firm_uuid).await?)
 }
 
-pub async fn sandbox_stats(stack: &LocalStack) -> anyhow::Result<Value> {
-    sandbox_json(
-        reqwest::Method::GET,
-        format!("{}/_sandbox/stats", stack.mycase_url()),
-        None,
-    )
-    .await
+pub async fn sandbox_stats(stack: &LocalStack) -> anyhow::Result<Stats> {
+    Ok(stack.sandbox_admin().stats().await?)
 }
 
 /// Merges fault switches into the sandbox's current ones.
 pub async fn set_faults(stack: &LocalStack, faults: Value) -> anyhow::Result<()> {
-    sandbox_json(
-        reqwest::Method::PATCH,
-        format!("{}/_sandbox/faults", stack.mycase_url()),
-        Some(faults),
-    )
-    .await?;
+    stack.sandbox_admin().patch_faults(&faults).await?;
     Ok(())
 }
 
-pub async fn expire_access_tokens(stack: &LocalStack) -> anyhow::Result<Value> {
-    sandbox_json(
-        reqwest::Method::POST,
-        format!("{}/_sandbox/tokens/expire", stack.mycase_url()),
-        Some(json!({})),
-    )
-    .await
+pub async fn expire_access_tokens(stack: &LocalStack) -> anyhow::Result<ExpiredTokens> {
+    Ok(stack.sandbox_admin().expire_access_tokens().await?)
 }
 
 /// A case's Communications thread as it landed.
@@ -230,43 +186,40 @@ pub struct LandedThread {
     pub entries: Vec<(i64, String)>,
 }
 
-/// Case id → its message threads, from the sandbox's state dump.
-pub fn threads_by_case(state: &Value) -> BTreeMap<i64, Vec<LandedThread>> {
+/// Case id → its message threads, from the sandbox's state dump (threads on no case are
+/// left out).
+pub fn threads_by_case(state: &FirmState) -> BTreeMap<i64, Vec<LandedThread>> {
     let mut by_case: BTreeMap<i64, Vec<LandedThread>> = BTreeMap::new();
-    for t in state["message_threads"].as_array().into_iter().flatten() {
-        let Some(case) = t["case"]["id"].as_i64() else {
+    for t in &state.message_threads {
+        let Some(case) = t.case else {
             continue;
         };
-        let messages: Vec<(i64, String)> = t["messages"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|m| {
-                (
-                    m["sender"]["id"].as_i64().unwrap_or_default(),
-                    m["body"].as_str().unwrap_or_default().to_owned(),
-                )
-            })
-            .collect();
-        by_case.entry(case).or_default().push(LandedThread {
-            thread_id: t["id"].as_i64().unwrap_or_default(),
-            subject: t["subject"].as_str().unwrap_or_default().to_owned(),
-            entries: messages.into_iter().skip(1).collect(),
+        by_case.entry(case.id).or_default().push(LandedThread {
+            thread_id: t.id,
+            subject: t.subject.clone(),
+            entries: t
+                .messages
+                .iter()
+                .skip(1)
+                .map(|m| (m.sender.id, m.body.clone()))
+                .collect(),
         });
     }
     by_case
 }
 
-/// The documents in the sandbox, by the event id their description names.
-pub fn documents_by_event(state: &Value) -> BTreeMap<String, Vec<Value>> {
-    let mut out: BTreeMap<String, Vec<Value>> = BTreeMap::new();
-    for d in state["documents"].as_array().cloned().unwrap_or_default() {
-        let event = d["description"]
-            .as_str()
+/// The documents in the sandbox, by the event id their description names (`""` for a
+/// document without a description).
+pub fn documents_by_event(state: &FirmState) -> BTreeMap<String, Vec<StateDocument>> {
+    let mut out: BTreeMap<String, Vec<StateDocument>> = BTreeMap::new();
+    for d in &state.documents {
+        let event = d
+            .description
+            .as_deref()
             .and_then(|t| t.rsplit("ref ").next())
             .unwrap_or_default()
             .to_owned();
-        out.entry(event).or_default().push(d);
+        out.entry(event).or_default().push(d.clone());
     }
     out
 }

@@ -254,6 +254,11 @@ impl LocalStack {
         &self.mycase_url
     }
 
+    /// The sandbox's `/_sandbox` admin endpoints, typed (answers read strictly).
+    pub fn sandbox_admin(&self) -> mycase_sandbox::client::SandboxClient {
+        mycase_sandbox::client::SandboxClient::new(self.mycase_url.clone())
+    }
+
     /// `<prefix>/tokens/<integration_id>`: where an integration's MyCase tokens live.
     pub fn token_secret_name(&self, integration_id: &str) -> String {
         format!("{}/tokens/{integration_id}", self.secret_prefix)

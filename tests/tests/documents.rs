@@ -8,6 +8,7 @@ use hona_e2e::scenario::{
     FirmSpec, documents_by_event, file_event, firm_state, seed_firm, set_faults,
 };
 use hona_e2e::{LocalStack, StackOptions, poller::drain_dlq};
+use mycase_sandbox::wire::FirmState;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -82,7 +83,7 @@ fn assert_logs_are_clean(logs: &[String], words: &[&str]) {
 
 /// Each sent file is exactly one document, in its case and folder, whose uploaded
 /// version has exactly the file's size and sha256.
-fn assert_landed_once(state: &Value, sent: &[Sent]) {
+fn assert_landed_once(state: &FirmState, sent: &[Sent]) {
     let docs = documents_by_event(state);
     assert_eq!(
         docs.values().map(Vec::len).sum::<usize>(),
@@ -95,23 +96,19 @@ fn assert_landed_once(state: &Value, sent: &[Sent]) {
             .unwrap_or_else(|| panic!("{} landed", s.event_id));
         assert_eq!(found.len(), 1, "{} landed once", s.event_id);
         let d = &found[0];
-        assert_eq!(d["case"]["id"], s.case_id, "{} in its case", s.event_id);
-        assert_eq!(d["path"], s.path.as_str(), "{} in its folder", s.event_id);
-        assert_eq!(d["filename"], s.filename.as_str());
-        let uploaded: Vec<&Value> = d["versions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|v| v["uploaded"] == true)
-            .collect();
+        let case = d.case.map(|c| c.id);
+        assert_eq!(case, Some(s.case_id), "{} in its case", s.event_id);
+        assert_eq!(d.path, s.path, "{} in its folder", s.event_id);
+        assert_eq!(d.filename, s.filename);
+        let uploaded: Vec<_> = d.uploaded_versions().collect();
         assert_eq!(uploaded.len(), 1, "{}: one complete upload", s.event_id);
         assert_eq!(
-            uploaded[0]["sha256"],
-            s.bytes_sha256.as_str(),
+            uploaded[0].sha256.as_deref(),
+            Some(s.bytes_sha256.as_str()),
             "{}: the right bytes",
             s.event_id
         );
-        assert_eq!(uploaded[0]["size_bytes"], s.size);
+        assert_eq!(uploaded[0].size_bytes, Some(s.size));
     }
 }
 
@@ -282,11 +279,14 @@ async fn every_source_lands_once_with_its_bytes_in_its_folder_even_when_delivere
 
     let state = firm_state(&stack, &seeded.firm_uuid).await?;
     assert_landed_once(&state, &sent);
-    let descriptions: Vec<String> = state["documents"]
-        .as_array()
-        .unwrap()
+    let descriptions: Vec<&str> = state
+        .documents
         .iter()
-        .map(|d| d["description"].as_str().unwrap_or_default().to_owned())
+        .map(|d| {
+            d.description
+                .as_deref()
+                .expect("every document has a description")
+        })
         .collect();
     assert!(descriptions.iter().any(|d| d.starts_with(
         "Sent by text message by Maria Alvarez (client) on Tue Nov 24, 2026 at 2:03 PM PST."
@@ -435,14 +435,10 @@ async fn a_missing_object_a_foreign_bucket_or_wrong_bytes_are_dead_lettered_with
     // The wrong bytes were never accepted: the one document (made before streaming) has
     // no uploaded version; nothing was made for the missing object or the foreign bucket.
     let state = firm_state(&stack, &seeded.firm_uuid).await?;
-    let docs = state["documents"].as_array().unwrap();
+    let docs = &state.documents;
     assert_eq!(docs.len(), 1, "only the streamed file's document: {docs:?}");
     assert!(
-        docs[0]["versions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|v| v["uploaded"] == false),
+        docs[0].uploaded_versions().next().is_none(),
         "a checksum mismatch never lands: {docs:?}"
     );
     assert_eq!(

@@ -90,18 +90,14 @@ async fn case_rows(
 ) -> anyhow::Result<BTreeMap<i64, Vec<Value>>> {
     let state = firm_state(stack, &seeded.firm_uuid).await?;
     let case_id = seeded.firm.cases[case_index].case_id;
-    let case = state["cases"]
-        .as_array()
+    let case = state
+        .cases
         .into_iter()
-        .flatten()
-        .find(|c| c["id"].as_i64() == Some(case_id))
-        .cloned()
+        .find(|c| c.id == case_id)
         .ok_or_else(|| anyhow::anyhow!("case {case_id} not in the state dump"))?;
     let mut rows: BTreeMap<i64, Vec<Value>> = BTreeMap::new();
-    for v in case["custom_field_values"].as_array().into_iter().flatten() {
-        rows.entry(v["custom_field"]["id"].as_i64().unwrap_or_default())
-            .or_default()
-            .push(v["value"].clone());
+    for v in case.custom_field_values {
+        rows.entry(v.custom_field.id).or_default().push(v.value);
     }
     Ok(rows)
 }
@@ -661,16 +657,10 @@ async fn an_intake_form_lands_as_a_firm_expects_with_the_append_quirk_on() -> an
         None,
     )
     .await?;
-    reqwest::Client::new()
-        .post(format!(
-            "{}/_sandbox/firms/{}/custom_fields/{treated}/retype",
-            stack.mycase_url(),
-            seeded.firm_uuid
-        ))
-        .json(&json!({"field_type": "short_text"}))
-        .send()
-        .await?
-        .error_for_status()?;
+    stack
+        .sandbox_admin()
+        .retype_field(&seeded.firm_uuid, treated, "short_text")
+        .await?;
     let a3 = form_submitted(
         "evt_intake_a3",
         &seeded,

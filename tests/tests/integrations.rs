@@ -4,6 +4,7 @@
 //! operator reads, and dead-letter replay with the `hona-ops` CLI. Every function is the
 //! real binary under cargo-lambda's emulator; HTTP functions get API Gateway v2 events.
 
+use anyhow::Context;
 use chrono::DateTime;
 use hona_e2e::apigw::{self, Answer};
 use hona_e2e::hona::{HonaEvent, message};
@@ -160,22 +161,19 @@ fn hona_ops(stack: &LocalStack, args: &[&str]) -> anyhow::Result<String> {
 
 /// A firm in the sandbox with one staff member, not yet connected to Hona.
 async fn sandbox_firm(stack: &LocalStack, name: &str) -> anyhow::Result<(String, i64)> {
-    let created: Value = reqwest::Client::new()
-        .post(format!("{}/_sandbox/firms", stack.mycase_url()))
-        .json(&json!({
+    let created = stack
+        .sandbox_admin()
+        .create_firm(&json!({
             "name": name,
             "staff": [{"first_name": "Dana", "last_name": "Whitfield", "email": "dana@new.example"}],
             "clients": [], "cases": []
         }))
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
         .await?;
-    Ok((
-        created["firm_uuid"].as_str().unwrap_or_default().to_owned(),
-        created["staff_ids"][0].as_i64().unwrap_or_default(),
-    ))
+    let staff_id = *created
+        .staff_ids
+        .first()
+        .context("the firm has its staff member")?;
+    Ok((created.firm_uuid, staff_id))
 }
 
 /// The browser's part: open MyCase's authorize page from our redirect, click Grant or
@@ -490,15 +488,7 @@ async fn the_nightly_sync_keeps_active_ones_alive_skips_inactive_ones_and_flags_
         ),
     )
     .await?;
-    reqwest::Client::new()
-        .post(format!(
-            "{}/_sandbox/firms/{}/revoke",
-            stack.mycase_url(),
-            c.firm_uuid
-        ))
-        .send()
-        .await?
-        .error_for_status()?;
+    stack.sandbox_admin().revoke(&c.firm_uuid).await?;
 
     // A push of A's that failed (MyCase down) three hours ago: the nightly re-drives it.
     let failed = texts(&a, "evt_failed", 1).remove(0);

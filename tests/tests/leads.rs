@@ -8,6 +8,7 @@ use hona_e2e::scenario::{
     set_lead_automation,
 };
 use hona_e2e::{Emulator, LocalStack, StackOptions, poller::drain_dlq};
+use mycase_sandbox::wire::StateClient;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -100,15 +101,14 @@ async fn ledger(
         .collect())
 }
 
-async fn clients(stack: &LocalStack, seeded: &SeededFirm) -> anyhow::Result<Vec<Value>> {
-    let state = firm_state(stack, &seeded.firm_uuid).await?;
-    Ok(state["clients"].as_array().cloned().unwrap_or_default())
+async fn clients(stack: &LocalStack, seeded: &SeededFirm) -> anyhow::Result<Vec<StateClient>> {
+    Ok(firm_state(stack, &seeded.firm_uuid).await?.clients)
 }
 
-fn named<'a>(clients: &'a [Value], first: &str, last: &str) -> Vec<&'a Value> {
+fn named<'a>(clients: &'a [StateClient], first: &str, last: &str) -> Vec<&'a StateClient> {
     clients
         .iter()
-        .filter(|c| c["first_name"] == first && c["last_name"] == last)
+        .filter(|c| c.first_name.as_deref() == Some(first) && c.last_name.as_deref() == Some(last))
         .collect()
 }
 
@@ -130,8 +130,8 @@ fn remark_kinds(row: &Value) -> Vec<String> {
         .collect()
 }
 
-fn client_ref(client: &Value) -> String {
-    format!("client:{}", client["id"].as_i64().unwrap_or_default())
+fn client_ref(client: &StateClient) -> String {
+    format!("client:{}", client.id)
 }
 
 /// No log line may carry a lead's name, email or phone, or a summary.
@@ -247,9 +247,9 @@ async fn automatic_mode_finds_or_creates_each_lead_once_and_refuses_bad_data() -
     assert_eq!(all.len(), 7, "{all:#?}");
     let olivia = named(&all, "Olivia", "Park");
     assert_eq!(olivia.len(), 1);
-    assert_eq!(olivia[0]["email"], "olivia.park@example.net");
-    assert_eq!(olivia[0]["cell_phone_number"], "+19715550101");
-    let notes = olivia[0]["notes"].as_str().unwrap_or_default();
+    assert_eq!(olivia[0].email.as_deref(), Some("olivia.park@example.net"));
+    assert_eq!(olivia[0].cell_phone_number.as_deref(), Some("+19715550101"));
+    let notes = olivia[0].notes.as_deref().unwrap_or_default();
     assert!(
         notes.contains("Lead captured by Hona's website chatbot"),
         "{notes}"
@@ -469,10 +469,11 @@ async fn manual_mode_no_setting_and_an_inactive_integration_convert_only_what_th
     let all = clients(&stack, &manual).await?;
     let eli = named(&all, "Eli", "Moss");
     assert_eq!(eli.len(), 1);
-    assert_eq!(eli[0]["cell_phone_number"], "+12125550199");
+    assert_eq!(eli[0].cell_phone_number.as_deref(), Some("+12125550199"));
     assert!(
-        eli[0]["notes"]
-            .as_str()
+        eli[0]
+            .notes
+            .as_deref()
             .unwrap_or_default()
             .contains("Conversion requested by Dana Whitfield.")
     );
@@ -567,9 +568,7 @@ async fn the_mycase_adapter_reads_a_taken_email_and_finds_phones_as_typed() -> a
     let mycase =
         mycase_adapter::MyCase::new(MyCaseClient::new(Arc::new(transport), Arc::new(manager)));
     let seeded = clients(&stack, &firm).await?;
-    let maria = named(&seeded, "Maria", "Alvarez")[0]["id"]
-        .as_i64()
-        .unwrap();
+    let maria = named(&seeded, "Maria", "Alvarez")[0].id;
 
     let found = mycase
         .find_clients(ClientLookup::Phone(PhoneField::Cell, "(503) 555-0142"))
@@ -595,10 +594,10 @@ async fn the_mycase_adapter_reads_a_taken_email_and_finds_phones_as_typed() -> a
     new.email = Some("maria.alvarez@elsewhere.example".into());
     let created = Clients::create_client(&mycase, &new).await?;
     let all = clients(&stack, &firm).await?;
-    let row = all
-        .iter()
-        .find(|c| c["id"] == created.get())
-        .expect("created");
-    assert_eq!(row["notes"], "Lead captured by Hona's website chatbot.");
+    let row = all.iter().find(|c| c.id == created.get()).expect("created");
+    assert_eq!(
+        row.notes.as_deref(),
+        Some("Lead captured by Hona's website chatbot.")
+    );
     Ok(())
 }

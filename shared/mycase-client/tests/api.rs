@@ -4,34 +4,42 @@
 mod support;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::Router;
-use axum::body::{Body, Bytes};
-use axum::extract::{Query, RawQuery};
-use axum::http::HeaderMap;
-use axum::response::Response;
-use axum::routing::{get, post, put};
 use futures::StreamExt;
 use mycase_client::*;
 use serde_json::{Value, json};
 use support::*;
+use wiremock::matchers::{method, path, path_regex, query_param, query_param_is_missing};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-fn respond(status: u16, headers: &[(&str, &str)], body: impl Into<Body>) -> Response {
-    let mut b = Response::builder().status(status);
-    for (k, v) in headers {
-        b = b.header(*k, *v);
-    }
-    b.body(body.into()).unwrap()
+fn json_answer(status: u16, body: Value) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_json(body)
 }
 
-fn json_response(status: u16, body: Value) -> Response {
-    respond(
-        status,
-        &[("content-type", "application/json")],
-        body.to_string(),
-    )
+fn base(server: &MockServer) -> url::Url {
+    url::Url::parse(&server.uri()).unwrap()
+}
+
+/// Every request the server received, in order.
+async fn requests(server: &MockServer) -> Vec<Request> {
+    server.received_requests().await.expect("recording is on")
+}
+
+async fn hits(server: &MockServer) -> usize {
+    requests(server).await.len()
+}
+
+/// `GET /v1/firm` always answers `answer`.
+async fn firm_answering(answer: ResponseTemplate) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/firm"))
+        .respond_with(answer)
+        .mount(&server)
+        .await;
+    server
 }
 
 fn integration() -> Integration {
@@ -40,37 +48,38 @@ fn integration() -> Integration {
 
 #[tokio::test]
 async fn retries_429_503_504_then_succeeds_with_a_permit_per_attempt() {
-    let hits = Counter::default();
-    let h = hits.clone();
-    let router = Router::new().route(
-        "/v1/firm",
-        get(move || {
-            let h = h.clone();
-            async move {
-                match h.hit() {
-                    1 => {
-                        json_response(429, json!({"errors":[{"description":"Too many requests"}]}))
-                    }
-                    2 => json_response(503, json!({"errors":[{"description":"maintenance"}]})),
-                    // API Gateway's shape.
-                    3 => json_response(504, json!({"message":"Endpoint request timed out"})),
-                    _ => json_response(
-                        200,
-                        json!({"name":"Acme Law","url":"https://acme.mycase.com"}),
-                    ),
-                }
-            }
-        }),
-    );
-    let base = serve(router).await;
+    let server = MockServer::start().await;
+    // Mocks answer in mount order, each once: the answers come in sequence.
+    let answers = [
+        json_answer(429, json!({"errors":[{"description":"Too many requests"}]})),
+        json_answer(503, json!({"errors":[{"description":"maintenance"}]})),
+        // API Gateway's shape.
+        json_answer(504, json!({"message":"Endpoint request timed out"})),
+    ];
+    for answer in answers {
+        Mock::given(method("GET"))
+            .and(path("/v1/firm"))
+            .respond_with(answer)
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+    }
+    Mock::given(method("GET"))
+        .and(path("/v1/firm"))
+        .respond_with(json_answer(
+            200,
+            json!({"name":"Acme Law","url":"https://acme.mycase.com"}),
+        ))
+        .mount(&server)
+        .await;
     // 10/s: four attempts need three 100 ms gaps, which proves a permit per attempt.
-    let t = transport(&base, fast_retry(), RateLimiter::per_second(10.0));
+    let t = transport(&base(&server), fast_retry(), RateLimiter::per_second(10.0));
     let client = integration().client(&t);
 
     let started = Instant::now();
     let firm = client.firm().await.unwrap();
     assert_eq!(firm.name, "Acme Law");
-    assert_eq!(hits.get(), 4);
+    assert_eq!(hits(&server).await, 4);
     assert!(
         started.elapsed() >= Duration::from_millis(290),
         "{:?}",
@@ -78,25 +87,27 @@ async fn retries_429_503_504_then_succeeds_with_a_permit_per_attempt() {
     );
 }
 
+/// `/v1/me` answers `first` once, then `{"id": 7}`.
+async fn me_after(first: ResponseTemplate) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/me"))
+        .respond_with(first)
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/me"))
+        .respond_with(json_answer(200, json!({"id": 7, "first_name": "Pat"})))
+        .mount(&server)
+        .await;
+    server
+}
+
 #[tokio::test]
 async fn retry_after_is_honoured_and_capped() {
-    let hits = Counter::default();
-    let h = hits.clone();
-    let router = Router::new().route(
-        "/v1/me",
-        get(move || {
-            let h = h.clone();
-            async move {
-                if h.hit() == 1 {
-                    respond(503, &[("retry-after", "1")], "")
-                } else {
-                    json_response(200, json!({"id": 7, "first_name": "Pat"}))
-                }
-            }
-        }),
-    );
-    let base = serve(router).await;
-    let t = transport(&base, fast_retry(), RateLimiter::unlimited());
+    let server = me_after(ResponseTemplate::new(503).insert_header("retry-after", "1")).await;
+    let t = transport(&base(&server), fast_retry(), RateLimiter::unlimited());
     let started = Instant::now();
     let me = integration().client(&t).me().await.unwrap();
     assert_eq!(me.id, 7);
@@ -107,26 +118,12 @@ async fn retry_after_is_honoured_and_capped() {
     );
 
     // A huge Retry-After is capped by max_retry_after.
-    let h = Counter::default();
-    let router = Router::new().route(
-        "/v1/me",
-        get(move || {
-            let h = h.clone();
-            async move {
-                if h.hit() == 1 {
-                    respond(429, &[("retry-after", "3600")], "")
-                } else {
-                    json_response(200, json!({"id": 7}))
-                }
-            }
-        }),
-    );
-    let base = serve(router).await;
+    let server = me_after(ResponseTemplate::new(429).insert_header("retry-after", "3600")).await;
     let policy = RetryPolicy {
         max_retry_after: Duration::from_millis(100),
         ..fast_retry()
     };
-    let t = transport(&base, policy, RateLimiter::unlimited());
+    let t = transport(&base(&server), policy, RateLimiter::unlimited());
     let started = Instant::now();
     integration().client(&t).me().await.unwrap();
     let elapsed = started.elapsed();
@@ -138,20 +135,14 @@ async fn retry_after_is_honoured_and_capped() {
 
 #[tokio::test]
 async fn gives_up_after_max_attempts_with_a_transient_error() {
-    let hits = Counter::default();
-    let h = hits.clone();
-    let router = Router::new().route(
-        "/v1/staff",
-        get(move || {
-            let h = h.clone();
-            async move {
-                h.hit();
-                json_response(500, json!({"errors":[{"description":"boom"}]}))
-            }
-        }),
-    );
-    let base = serve(router).await;
-    let t = transport(&base, fast_retry(), RateLimiter::unlimited());
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/staff"))
+        .respond_with(json_answer(500, json!({"errors":[{"description":"boom"}]})))
+        .expect(6)
+        .mount(&server)
+        .await;
+    let t = transport(&base(&server), fast_retry(), RateLimiter::unlimited());
     let err = integration().client(&t).staff().await.unwrap_err();
     assert!(
         matches!(
@@ -166,7 +157,7 @@ async fn gives_up_after_max_attempts_with_a_transient_error() {
     );
     assert!(err.is_transient());
     assert_eq!(err.kind(), "unavailable");
-    assert_eq!(hits.get(), 6);
+    assert_eq!(hits(&server).await, 6);
 }
 
 #[tokio::test]
@@ -197,26 +188,19 @@ async fn connection_errors_are_retried_then_unavailable() {
 
 #[tokio::test]
 async fn permanent_422_is_not_retried_and_details_are_parsed() {
-    let hits = Counter::default();
-    let h = hits.clone();
-    let router = Router::new().route(
-        "/v1/clients",
-        post(move || {
-            let h = h.clone();
-            async move {
-                h.hit();
-                json_response(
-                    422,
-                    json!({"errors":[
-                        {"description":"Email jane@example.com has already been taken","source":{"pointer":"/email"}},
-                        {"description":"is bad","source":{"parameter":"filter[status]"}}
-                    ]}),
-                )
-            }
-        }),
-    );
-    let base = serve(router).await;
-    let t = transport(&base, fast_retry(), RateLimiter::unlimited());
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/clients"))
+        .respond_with(json_answer(
+            422,
+            json!({"errors":[
+                {"description":"Email jane@example.com has already been taken","source":{"pointer":"/email"}},
+                {"description":"is bad","source":{"parameter":"filter[status]"}}
+            ]}),
+        ))
+        .mount(&server)
+        .await;
+    let t = transport(&base(&server), fast_retry(), RateLimiter::unlimited());
     let new_client = NewClient {
         first_name: "Jane".into(),
         last_name: "Doe".into(),
@@ -228,7 +212,7 @@ async fn permanent_422_is_not_retried_and_details_are_parsed() {
         .create_client(&new_client)
         .await
         .unwrap_err();
-    assert_eq!(hits.get(), 1, "a 422 must not be retried");
+    assert_eq!(hits(&server).await, 1, "a 422 must not be retried");
     assert_eq!(err.status(), Some(422));
     assert_eq!(err.kind(), "rejected_422");
     assert!(!err.is_transient());
@@ -249,17 +233,18 @@ async fn permanent_422_is_not_retried_and_details_are_parsed() {
 
 #[tokio::test]
 async fn message_shaped_errors_and_not_found() {
-    let router = Router::new()
-        .route(
-            "/v1/cases/{id}",
-            get(|| async { json_response(404, json!({"message":"Not Found"})) }),
-        )
-        .route(
-            "/v1/custom_fields/{id}",
-            get(|| async { respond(403, &[], "<html>Forbidden</html>") }),
-        );
-    let base = serve(router).await;
-    let t = transport(&base, fast_retry(), RateLimiter::unlimited());
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path_regex(r"^/v1/cases/[^/]+$"))
+        .respond_with(json_answer(404, json!({"message":"Not Found"})))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path_regex(r"^/v1/custom_fields/[^/]+$"))
+        .respond_with(ResponseTemplate::new(403).set_body_string("<html>Forbidden</html>"))
+        .mount(&server)
+        .await;
+    let t = transport(&base(&server), fast_retry(), RateLimiter::unlimited());
     let client = integration().client(&t);
 
     let err = client.case(99).await.unwrap_err();
@@ -272,46 +257,50 @@ async fn message_shaped_errors_and_not_found() {
     assert!(err.details().is_empty());
 }
 
+/// Page `page` of case 7's notes (two per page, three pages), linking to the next.
+fn notes_page(server: &MockServer, page: u32) -> ResponseTemplate {
+    let items: Vec<Value> = (0..2)
+        .map(|i| json!({"id": page * 10 + i, "subject": "s", "note": "n", "date": "2024-05-01"}))
+        .collect();
+    let mut answer = json_answer(200, Value::Array(items)).insert_header("item-count", "6");
+    if page < 3 {
+        let next = format!(
+            "<{}/v1/cases/7/notes?page_size=100&page_token={}>; rel=\"next\"",
+            server.uri(),
+            page + 1
+        );
+        answer = answer.insert_header("link", next.as_str());
+    }
+    answer
+}
+
 #[tokio::test]
 async fn follows_link_pagination_across_three_pages() {
-    let seen: Arc<Mutex<Vec<HashMap<String, String>>>> = Arc::default();
-    let base_cell: Arc<Mutex<Option<url::Url>>> = Arc::default();
-    let (s, b) = (seen.clone(), base_cell.clone());
-    let router = Router::new().route(
-        "/v1/cases/{id}/notes",
-        get(move |Query(q): Query<HashMap<String, String>>| {
-            let (s, b) = (s.clone(), b.clone());
-            async move {
-                s.lock().unwrap().push(q.clone());
-                let base = b.lock().unwrap().clone().unwrap();
-                let page: u32 = q.get("page_token").map_or(1, |t| t.parse().unwrap());
-                let items: Vec<Value> = (0..2)
-                    .map(|i| json!({"id": page * 10 + i, "subject": "s", "note": "n", "date": "2024-05-01"}))
-                    .collect();
-                let mut headers = vec![("item-count", "6".to_owned())];
-                if page < 3 {
-                    headers.push((
-                        "link",
-                        format!(
-                            "<{base}v1/cases/7/notes?page_size=100&page_token={}>; rel=\"next\"",
-                            page + 1
-                        ),
-                    ));
-                }
-                let headers: Vec<(&str, &str)> =
-                    headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                respond(200, &headers, Value::Array(items).to_string())
-            }
-        }),
-    );
-    let base = serve(router).await;
-    *base_cell.lock().unwrap() = Some(base.clone());
-    let t = transport(&base, fast_retry(), RateLimiter::unlimited());
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/cases/7/notes"))
+        .and(query_param_is_missing("page_token"))
+        .respond_with(notes_page(&server, 1))
+        .mount(&server)
+        .await;
+    for page in [2, 3] {
+        Mock::given(method("GET"))
+            .and(path("/v1/cases/7/notes"))
+            .and(query_param("page_token", page.to_string()))
+            .respond_with(notes_page(&server, page))
+            .mount(&server)
+            .await;
+    }
+    let t = transport(&base(&server), fast_retry(), RateLimiter::unlimited());
 
     let notes = integration().client(&t).case_notes(7).await.unwrap();
     let ids: Vec<i64> = notes.iter().map(|n| n.id).collect();
     assert_eq!(ids, vec![10, 11, 20, 21, 30, 31]);
-    let seen = seen.lock().unwrap();
+    let seen: Vec<HashMap<String, String>> = requests(&server)
+        .await
+        .iter()
+        .map(|r| r.url.query_pairs().into_owned().collect())
+        .collect();
     assert_eq!(seen.len(), 3);
     assert_eq!(seen[0].get("page_size").map(String::as_str), Some("100"));
     assert_eq!(seen[0].get("page_token"), None);
@@ -320,25 +309,22 @@ async fn follows_link_pagination_across_three_pages() {
 
 #[tokio::test]
 async fn list_filters_page_size_and_empty_pages() {
-    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
-    let s = seen.clone();
-    let router = Router::new()
-        .route(
-            "/v1/clients",
-            get(move |RawQuery(q): RawQuery| {
-                let s = s.clone();
-                async move {
-                    s.lock().unwrap().push(q.unwrap_or_default());
-                    json_response(
-                        200,
-                        json!([{"id": "5", "first_name": "A", "last_name": "B",
-                        "email": "a+b@example.com", "cases": [{"id": 1}], "archived": "false"}]),
-                    )
-                }
-            }),
-        )
-        .route("/v1/leads", get(|| async { respond(200, &[], "") }));
-    let base = serve(router).await;
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/clients"))
+        .respond_with(json_answer(
+            200,
+            json!([{"id": "5", "first_name": "A", "last_name": "B",
+            "email": "a+b@example.com", "cases": [{"id": 1}], "archived": "false"}]),
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/leads"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    let base = base(&server);
     let t = Arc::new(
         Transport::new(
             MyCaseEndpoints {
@@ -358,8 +344,8 @@ async fn list_filters_page_size_and_empty_pages() {
     assert_eq!(found[0].id, 5);
     assert_eq!(found[0].archived, Some(false));
     assert_eq!(
-        seen.lock().unwrap()[0],
-        "filter%5Bemail%5D=a%2Bb%40example.com&page_size=25"
+        requests(&server).await[0].url.query(),
+        Some("filter%5Bemail%5D=a%2Bb%40example.com&page_size=25")
     );
     assert!(
         client
@@ -372,43 +358,40 @@ async fn list_filters_page_size_and_empty_pages() {
 
 #[tokio::test]
 async fn decodes_leniently() {
-    let router = Router::new()
-        .route(
-            "/v1/cases/{id}",
-            get(|| async {
-                json_response(
-                    200,
-                    json!({
-                        "id": "41349079", "name": "Doe Asylum", "case_number": null,
-                        "outstanding_balance": "500.0", "billing_type": "",
-                        "clients": [{"id": "5550123", "first_name": "Jane"}],
-                        "staff": [{"id": 1.0, "lead_lawyer": "true", "case_rate": "150.0"}],
-                        "custom_field_values": [
-                            {"custom_field": {"id": "1130203", "field_type": "list"}, "value": "Asylum",
-                             "updated_at": "2024-05-01T14:03:22Z"},
-                            {"custom_field": {"id": 1130203, "field_type": "list"}, "value": "Family",
-                             "updated_at": "2024-06-01T14:03:22Z"},
-                            {"custom_field": {"id": 77, "field_type": "currency"}, "value": "1200.50"}
-                        ],
-                        "a_field_from_the_future": {"x": [1, 2]}
-                    }),
-                )
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path_regex(r"^/v1/cases/[^/]+$"))
+        .respond_with(json_answer(
+            200,
+            json!({
+                "id": "41349079", "name": "Doe Asylum", "case_number": null,
+                "outstanding_balance": "500.0", "billing_type": "",
+                "clients": [{"id": "5550123", "first_name": "Jane"}],
+                "staff": [{"id": 1.0, "lead_lawyer": "true", "case_rate": "150.0"}],
+                "custom_field_values": [
+                    {"custom_field": {"id": "1130203", "field_type": "list"}, "value": "Asylum",
+                     "updated_at": "2024-05-01T14:03:22Z"},
+                    {"custom_field": {"id": 1130203, "field_type": "list"}, "value": "Family",
+                     "updated_at": "2024-06-01T14:03:22Z"},
+                    {"custom_field": {"id": 77, "field_type": "currency"}, "value": "1200.50"}
+                ],
+                "a_field_from_the_future": {"x": [1, 2]}
             }),
-        )
-        .route(
-            "/v1/custom_fields",
-            get(|| async {
-                json_response(
-                    200,
-                    json!([{"id": "1130203", "name": "CASE TYPE", "parent_type": "case",
-                        "field_type": "list", "list_options": [{"key": 3, "option": "Asylum"}]},
-                        {"id": 77, "name": "Fee", "parent_type": "case", "field_type": "currency",
-                         "list_options": null}]),
-                )
-            }),
-        );
-    let base = serve(router).await;
-    let t = transport(&base, fast_retry(), RateLimiter::unlimited());
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/custom_fields"))
+        .respond_with(json_answer(
+            200,
+            json!([{"id": "1130203", "name": "CASE TYPE", "parent_type": "case",
+                "field_type": "list", "list_options": [{"key": 3, "option": "Asylum"}]},
+                {"id": 77, "name": "Fee", "parent_type": "case", "field_type": "currency",
+                 "list_options": null}]),
+        ))
+        .mount(&server)
+        .await;
+    let t = transport(&base(&server), fast_retry(), RateLimiter::unlimited());
     let client = integration().client(&t);
 
     let case = client.case(41349079).await.unwrap();
@@ -429,113 +412,89 @@ async fn decodes_leniently() {
 
 #[tokio::test]
 async fn undecodable_success_is_a_decode_error_without_the_data() {
-    let router = Router::new().route(
-        "/v1/me",
-        get(|| async { json_response(200, json!({"id": "jane@example.com"})) }),
-    );
-    let base = serve(router).await;
-    let t = transport(&base, fast_retry(), RateLimiter::unlimited());
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/me"))
+        .respond_with(json_answer(200, json!({"id": "jane@example.com"})))
+        .mount(&server)
+        .await;
+    let t = transport(&base(&server), fast_retry(), RateLimiter::unlimited());
     let err = integration().client(&t).me().await.unwrap_err();
     assert_eq!(err.kind(), "decode");
     assert!(!err.to_string().contains("jane"), "{err}");
 }
 
-/// What the server saw: method + path, and the JSON body.
-type Seen = Arc<Mutex<Vec<(String, Value, Option<String>)>>>;
-
-fn recorder(
-    seen: &Seen,
-    label: &'static str,
-    status: u16,
-    answer: Value,
-) -> axum::routing::MethodRouter {
-    let s = seen.clone();
-    let handler = move |headers: HeaderMap, body: Bytes| {
-        let s = s.clone();
-        let answer = answer.clone();
-        async move {
-            let body = if body.is_empty() {
-                Value::Null
-            } else {
-                serde_json::from_slice(&body).unwrap()
-            };
-            let content_type = headers
-                .get("content-type")
-                .map(|v| v.to_str().unwrap().to_owned());
-            s.lock()
-                .unwrap()
-                .push((label.to_owned(), body, content_type));
-            if status == 204 {
-                respond(204, &[], "")
-            } else {
-                json_response(status, answer)
-            }
-        }
+/// Answers `method path` (a regex) with `status` and `answer` (no body for 204).
+async fn answer(server: &MockServer, verb: &str, path: &str, status: u16, answer: Value) {
+    let template = if status == 204 {
+        ResponseTemplate::new(204)
+    } else {
+        json_answer(status, answer)
     };
-    match label.split_once(' ').unwrap().0 {
-        "PUT" => put(handler),
-        _ => post(handler),
-    }
+    Mock::given(method(verb))
+        .and(path_regex(path))
+        .respond_with(template)
+        .mount(server)
+        .await;
+}
+
+/// What the server saw of a request: method and path, JSON body, content type.
+fn seen(request: &Request) -> (String, Value, Option<String>) {
+    let body = if request.body.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&request.body).unwrap()
+    };
+    let content_type = request
+        .headers
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned());
+    (
+        format!("{} {}", request.method, request.url.path()),
+        body,
+        content_type,
+    )
 }
 
 #[tokio::test]
 async fn writes_use_the_documented_paths_bodies_and_statuses() {
-    let seen: Seen = Arc::default();
-    let router = Router::new()
-        .route(
-            "/v1/cases/{id}",
-            recorder(&seen, "PUT case", 204, Value::Null),
-        )
-        .route(
-            "/v1/cases/{id}/notes",
-            recorder(
-                &seen,
-                "POST note",
-                200,
-                json!({"id": 1, "subject": "s", "note": "n", "case": {"id": 7}}),
-            ),
-        )
-        .route(
-            "/v1/cases/{id}/message_threads",
-            recorder(
-                &seen,
-                "POST thread",
-                201,
-                json!({"id": 2, "subject": "s", "case": {"id": 7}}),
-            ),
-        )
-        .route(
-            "/v1/message_threads/{id}/messages",
-            recorder(
-                &seen,
-                "POST message",
-                201,
-                json!({"id": 3, "body": "b", "sender": {"id": 9},
-                "message_thread": {"id": 2, "subject": "s"}}),
-            ),
-        )
-        .route(
-            "/v1/cases/{id}/documents",
-            recorder(
-                &seen,
-                "POST document",
-                201,
-                json!({"id": 4, "name": "Photo", "path": "Hona/Photo",
-                "put_url": "http://s3.test/b/k?sig=1", "put_headers": {"x-amz-acl": "private"}}),
-            ),
-        )
-        .route(
-            "/v1/documents/{id}/versions",
-            recorder(
-                &seen,
-                "POST version",
-                201,
-                json!({"id": 40, "version": 2, "document": {"id": 4},
-                "put_url": "http://s3.test/b/k2?sig=2", "put_headers": {"x-amz-acl": "private"}}),
-            ),
-        );
-    let base = serve(router).await;
-    let t = transport(&base, fast_retry(), RateLimiter::unlimited());
+    let server = MockServer::start().await;
+    answer(&server, "PUT", r"^/v1/cases/\d+$", 204, Value::Null).await;
+    let note = json!({"id": 1, "subject": "s", "note": "n", "case": {"id": 7}});
+    answer(&server, "POST", r"^/v1/cases/\d+/notes$", 200, note).await;
+    let thread = json!({"id": 2, "subject": "s", "case": {"id": 7}});
+    answer(
+        &server,
+        "POST",
+        r"^/v1/cases/\d+/message_threads$",
+        201,
+        thread,
+    )
+    .await;
+    let message = json!({"id": 3, "body": "b", "sender": {"id": 9},
+        "message_thread": {"id": 2, "subject": "s"}});
+    answer(
+        &server,
+        "POST",
+        r"^/v1/message_threads/\d+/messages$",
+        201,
+        message,
+    )
+    .await;
+    let document = json!({"id": 4, "name": "Photo", "path": "Hona/Photo",
+        "put_url": "http://s3.test/b/k?sig=1", "put_headers": {"x-amz-acl": "private"}});
+    answer(&server, "POST", r"^/v1/cases/\d+/documents$", 201, document).await;
+    let version = json!({"id": 40, "version": 2, "document": {"id": 4},
+        "put_url": "http://s3.test/b/k2?sig=2", "put_headers": {"x-amz-acl": "private"}});
+    answer(
+        &server,
+        "POST",
+        r"^/v1/documents/\d+/versions$",
+        201,
+        version,
+    )
+    .await;
+    let t = transport(&base(&server), fast_retry(), RateLimiter::unlimited());
     let client = integration().client(&t);
 
     client
@@ -601,12 +560,12 @@ async fn writes_use_the_documented_paths_bodies_and_statuses() {
     let version = client.create_document_version(4).await.unwrap();
     assert_eq!((version.document_id(), version.version), (4, Some(2)));
 
-    let seen = seen.lock().unwrap();
+    let seen: Vec<_> = requests(&server).await.iter().map(seen).collect();
     let json_ct = Some("application/json".to_owned());
     assert_eq!(
         seen[0],
         (
-            "PUT case".into(),
+            "PUT /v1/cases/7".into(),
             json!({"name": "Doe", "custom_field_values": [{"custom_field": {"id": 11}, "value": "Asylum"}]}),
             json_ct.clone()
         )
@@ -625,48 +584,43 @@ async fn writes_use_the_documented_paths_bodies_and_statuses() {
         seen[4].1,
         json!({"path": "Hona/Photo", "filename": "photo.jpg", "assigned_date": "2026-11-24"})
     );
-    assert_eq!(seen[5], ("POST version".into(), Value::Null, None));
+    assert_eq!(
+        seen[5],
+        ("POST /v1/documents/4/versions".into(), Value::Null, None)
+    );
+    let paths: Vec<&str> = seen.iter().map(|(p, _, _)| p.as_str()).collect();
+    assert_eq!(
+        paths[1..5],
+        [
+            "POST /v1/cases/7/notes",
+            "POST /v1/cases/7/message_threads",
+            "POST /v1/message_threads/2/messages",
+            "POST /v1/cases/7/documents"
+        ]
+    );
 }
 
 #[tokio::test]
 async fn upload_sends_exact_headers_and_no_authorization() {
-    type Captured = Arc<Mutex<Option<(HeaderMap, Bytes, Option<String>)>>>;
-    let captured: Captured = Arc::default();
-    let c = captured.clone();
-    let api_hits = Counter::default();
-    let a = api_hits.clone();
-    let router = Router::new()
-        .route(
-            "/bucket/{key}",
-            put(
-                move |RawQuery(q): RawQuery, headers: HeaderMap, body: Bytes| {
-                    let c = c.clone();
-                    async move {
-                        *c.lock().unwrap() = Some((headers, body, q));
-                        respond(200, &[("etag", "\"abc\"")], "")
-                    }
-                },
-            ),
-        )
-        .route(
-            "/denied/{key}",
-            put(|| async {
-                respond(
-                    403,
-                    &[("content-type", "application/xml")],
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path_regex(r"^/bucket/[^/]+$"))
+        .respond_with(ResponseTemplate::new(200).insert_header("etag", "\"abc\""))
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path_regex(r"^/denied/[^/]+$"))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .insert_header("content-type", "application/xml")
+                .set_body_string(
                     "<?xml version=\"1.0\"?><Error><Code>SignatureDoesNotMatch</Code>\
                      <Message>nope</Message></Error>",
-                )
-            }),
+                ),
         )
-        .fallback(move || {
-            let a = a.clone();
-            async move {
-                a.hit();
-                respond(404, &[], "")
-            }
-        });
-    let base = serve(router).await;
+        .mount(&server)
+        .await;
+    let base = base(&server);
     let t = transport(&base, fast_retry(), RateLimiter::unlimited());
     let client = integration().client(&t);
 
@@ -687,11 +641,15 @@ async fn upload_sends_exact_headers_and_no_authorization() {
     let body = reqwest::Body::wrap_stream(futures::stream::iter(chunks).boxed());
     client.upload(&target, body, total).await.unwrap();
 
-    let (headers, body, query) = captured.lock().unwrap().take().unwrap();
+    let received = requests(&server).await;
+    // The upload is the only request: an upload makes no API call.
+    assert_eq!(received.len(), 1, "an upload makes no API call");
+    let (headers, body) = (&received[0].headers, &received[0].body);
+    assert_eq!(received[0].url.path(), "/bucket/doc.pdf");
     assert_eq!(body.len() as u64, total);
     assert!(body.starts_with(b"%PDF-1.7 ") && body.ends_with(b" %%EOF"));
     assert_eq!(
-        query.as_deref(),
+        received[0].url.query(),
         Some("X-Amz-Signature=s1g&X-Amz-Expires=900")
     );
     assert_eq!(headers["x-amz-acl"], "private");
@@ -703,7 +661,6 @@ async fn upload_sends_exact_headers_and_no_authorization() {
         headers.get("transfer-encoding").is_none(),
         "S3 refuses chunked PUTs"
     );
-    assert_eq!(api_hits.get(), 0, "an upload makes no API call");
 
     let denied = UploadTarget {
         put_url: format!("{base}denied/doc.pdf?X-Amz-Signature=bad"),
@@ -726,26 +683,14 @@ async fn upload_sends_exact_headers_and_no_authorization() {
 
 #[tokio::test]
 async fn deadline_stops_retries() {
-    let hits = Counter::default();
-    let h = hits.clone();
-    let router = Router::new().route(
-        "/v1/firm",
-        get(move || {
-            let h = h.clone();
-            async move {
-                h.hit();
-                respond(503, &[], "")
-            }
-        }),
-    );
-    let base = serve(router).await;
+    let server = firm_answering(ResponseTemplate::new(503)).await;
     let policy = RetryPolicy {
         max_attempts: 1000,
         base_delay: Duration::from_millis(50),
         max_delay: Duration::from_millis(100),
         max_retry_after: Duration::from_secs(30),
     };
-    let t = transport(&base, policy, RateLimiter::unlimited());
+    let t = transport(&base(&server), policy, RateLimiter::unlimited());
     let client = integration().client(&t);
     let started = Instant::now();
     let deadline = tokio::time::Instant::now() + Duration::from_millis(400);
@@ -757,15 +702,12 @@ async fn deadline_stops_retries() {
         elapsed <= Duration::from_millis(450),
         "slept past the deadline: {elapsed:?}"
     );
-    assert!(hits.get() >= 2, "it did retry before the deadline");
+    assert!(hits(&server).await >= 2, "it did retry before the deadline");
 
     // A Retry-After beyond the deadline ends the call at once instead of sleeping.
-    let router = Router::new().route(
-        "/v1/firm",
-        get(|| async { respond(429, &[("retry-after", "20")], "") }),
-    );
-    let base = serve(router).await;
-    let t = transport(&base, fast_retry(), RateLimiter::unlimited());
+    let server =
+        firm_answering(ResponseTemplate::new(429).insert_header("retry-after", "20")).await;
+    let t = transport(&base(&server), fast_retry(), RateLimiter::unlimited());
     let started = Instant::now();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     let err = integration()
@@ -778,15 +720,9 @@ async fn deadline_stops_retries() {
     assert!(started.elapsed() < Duration::from_secs(1));
 
     // A slow answer is cut at the deadline.
-    let router = Router::new().route(
-        "/v1/firm",
-        get(|| async {
-            tokio::time::sleep(Duration::from_secs(3)).await;
-            json_response(200, json!({"name": "late"}))
-        }),
-    );
-    let base = serve(router).await;
-    let t = transport(&base, fast_retry(), RateLimiter::unlimited());
+    let late = json_answer(200, json!({"name": "late"})).set_delay(Duration::from_secs(3));
+    let server = firm_answering(late).await;
+    let t = transport(&base(&server), fast_retry(), RateLimiter::unlimited());
     let started = Instant::now();
     let deadline = tokio::time::Instant::now() + Duration::from_millis(300);
     let err = integration()
@@ -801,23 +737,20 @@ async fn deadline_stops_retries() {
 
 #[tokio::test]
 async fn every_api_call_carries_bearer_and_accept_headers() {
-    let seen: Arc<Mutex<Option<HeaderMap>>> = Arc::default();
-    let s = seen.clone();
-    let router = Router::new().route(
-        "/v1/documents/{id}",
-        get(move |headers: HeaderMap| {
-            let s = s.clone();
-            async move {
-                *s.lock().unwrap() = Some(headers);
-                json_response(200, json!({"id": 4, "case": null, "folder": {"id": "2"}}))
-            }
-        }),
-    );
-    let base = serve(router).await;
-    let t = transport(&base, fast_retry(), RateLimiter::unlimited());
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/documents/4"))
+        .respond_with(json_answer(
+            200,
+            json!({"id": 4, "case": null, "folder": {"id": "2"}}),
+        ))
+        .mount(&server)
+        .await;
+    let t = transport(&base(&server), fast_retry(), RateLimiter::unlimited());
     let doc = integration().client(&t).document(4).await.unwrap();
     assert_eq!((doc.case, doc.folder), (None, Some(IdRef::new(2))));
-    let headers = seen.lock().unwrap().take().unwrap();
-    assert_eq!(bearer(&headers).as_deref(), Some("access-1"));
+    let headers = &requests(&server).await[0].headers;
+    let bearer = headers["authorization"].to_str().unwrap();
+    assert_eq!(bearer, "Bearer access-1");
     assert_eq!(headers["accept"], "application/json");
 }

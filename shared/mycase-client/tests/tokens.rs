@@ -6,59 +6,71 @@ mod support;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::Json;
-use axum::Router;
-use axum::http::HeaderMap;
-use axum::response::IntoResponse;
-use axum::routing::{MethodRouter, get, post};
 use mycase_client::fakes::MemoryTokenStore;
 use mycase_client::*;
 use serde_json::{Value, json};
 use support::*;
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 type Bodies = Arc<Mutex<Vec<Value>>>;
 
-/// `POST /tokens` issuing `access-N`/`refresh-N` on its N-th call (N from 2), after `delay`.
-fn token_endpoint(calls: &Counter, bodies: &Bodies, delay: Duration) -> MethodRouter {
-    let (calls, bodies) = (calls.clone(), bodies.clone());
-    post(move |Json(body): Json<Value>| {
-        let (calls, bodies) = (calls.clone(), bodies.clone());
-        async move {
-            bodies.lock().unwrap().push(body);
-            tokio::time::sleep(delay).await;
-            let n = calls.hit() + 1;
-            Json(json!({
+/// `POST /tokens` (JSON bodies only) issuing `access-N`/`refresh-N` on its N-th call (N
+/// from 2), after `delay`.
+struct TokenEndpoint {
+    calls: Counter,
+    bodies: Bodies,
+    delay: Duration,
+}
+
+impl Respond for TokenEndpoint {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let body = serde_json::from_slice(&request.body).expect("a JSON body");
+        self.bodies.lock().unwrap().push(body);
+        let n = self.calls.hit() + 1;
+        ResponseTemplate::new(200)
+            .set_body_json(json!({
                 "access_token": format!("access-{n}"), "token_type": "Bearer", "scope": "a b",
                 "refresh_token": format!("refresh-{n}"), "expires_in": 86400
             }))
-        }
-    })
+            .set_delay(self.delay)
+    }
 }
 
 /// `GET /v1/me` accepting only `valid` (shared, so a test can change it); records, for each
 /// accepted request, whether the store already held that token.
-fn me_endpoint(
-    valid: &Arc<Mutex<String>>,
-    store: &Arc<MemoryTokenStore>,
-    saved_first: &Arc<Mutex<Vec<bool>>>,
-) -> MethodRouter {
-    let (valid, store, saved_first) = (valid.clone(), store.clone(), saved_first.clone());
-    get(move |headers: HeaderMap| {
-        let (valid, store, saved_first) = (valid.clone(), store.clone(), saved_first.clone());
-        async move {
-            let token = bearer(&headers).unwrap_or_default();
-            if token != *valid.lock().unwrap() {
-                return (
-                    axum::http::StatusCode::UNAUTHORIZED,
-                    Json(json!({"errors":[{"description":"expired"}]})),
-                )
-                    .into_response();
-            }
-            let stored = store.current().unwrap().access_token;
-            saved_first.lock().unwrap().push(stored == token);
-            Json(json!({"id": 1, "first_name": "Pat"})).into_response()
+struct MeEndpoint {
+    valid: Arc<Mutex<String>>,
+    store: Arc<MemoryTokenStore>,
+    saved_first: Arc<Mutex<Vec<bool>>>,
+}
+
+impl Respond for MeEndpoint {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let token = bearer(&request.headers).unwrap_or_default();
+        if token != *self.valid.lock().unwrap() {
+            return ResponseTemplate::new(401)
+                .set_body_json(json!({"errors":[{"description":"expired"}]}));
         }
-    })
+        let stored = self.store.current().unwrap().access_token;
+        self.saved_first.lock().unwrap().push(stored == token);
+        ResponseTemplate::new(200).set_body_json(json!({"id": 1, "first_name": "Pat"}))
+    }
+}
+
+/// A stub MyCase that answers every `method path` request with `answer`.
+async fn stub(verb: &str, at: &str, answer: impl Respond + 'static) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method(verb))
+        .and(path(at))
+        .respond_with(answer)
+        .mount(&server)
+        .await;
+    server
+}
+
+fn base(server: &MockServer) -> url::Url {
+    url::Url::parse(&server.uri()).unwrap()
 }
 
 struct Setup {
@@ -68,6 +80,7 @@ struct Setup {
     token_bodies: Bodies,
     saved_first: Arc<Mutex<Vec<bool>>>,
     valid: Arc<Mutex<String>>,
+    _server: MockServer,
 }
 
 /// A server whose API accepts only `valid` and whose token endpoint issues `access-2`, …
@@ -77,17 +90,27 @@ async fn setup(initial: TokenSet, valid: &str, token_delay: Duration) -> Setup {
     let token_bodies: Bodies = Arc::default();
     let saved_first: Arc<Mutex<Vec<bool>>> = Arc::default();
     let valid = Arc::new(Mutex::new(valid.to_owned()));
-    let router = Router::new()
-        .route(
-            "/tokens",
-            token_endpoint(&token_calls, &token_bodies, token_delay),
-        )
-        .route(
-            "/v1/me",
-            me_endpoint(&valid, &integration.store, &saved_first),
-        );
-    let base = serve(router).await;
-    let transport = transport(&base, fast_retry(), RateLimiter::unlimited());
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/tokens"))
+        .and(header("content-type", "application/json"))
+        .respond_with(TokenEndpoint {
+            calls: token_calls.clone(),
+            bodies: token_bodies.clone(),
+            delay: token_delay,
+        })
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/me"))
+        .respond_with(MeEndpoint {
+            valid: valid.clone(),
+            store: integration.store.clone(),
+            saved_first: saved_first.clone(),
+        })
+        .mount(&server)
+        .await;
+    let transport = transport(&base(&server), fast_retry(), RateLimiter::unlimited());
     Setup {
         integration,
         transport,
@@ -95,6 +118,7 @@ async fn setup(initial: TokenSet, valid: &str, token_delay: Duration) -> Setup {
         token_bodies,
         saved_first,
         valid,
+        _server: server,
     }
 }
 
@@ -159,29 +183,15 @@ async fn a_second_401_is_unauthorized() {
 #[tokio::test]
 async fn invalid_grant_means_reconnect() {
     let integration = Integration::new(token_set("access-1", "refresh-1", 3600));
-    let token_calls = Counter::default();
-    let tc = token_calls.clone();
-    let router = Router::new()
-        .route(
-            "/tokens",
-            post(move || {
-                let tc = tc.clone();
-                async move {
-                    tc.hit();
-                    (
-                        axum::http::StatusCode::BAD_REQUEST,
-                        Json(json!({"error": "invalid_grant",
-                                    "error_description": "refresh token already used"})),
-                    )
-                }
-            }),
-        )
-        .route(
-            "/v1/me",
-            get(|| async { axum::http::StatusCode::UNAUTHORIZED }),
-        );
-    let base = serve(router).await;
-    let t = transport(&base, fast_retry(), RateLimiter::unlimited());
+    let refused = ResponseTemplate::new(400).set_body_json(json!({"error": "invalid_grant",
+        "error_description": "refresh token already used"}));
+    let server = stub("POST", "/tokens", refused).await;
+    Mock::given(method("GET"))
+        .and(path("/v1/me"))
+        .respond_with(ResponseTemplate::new(401))
+        .mount(&server)
+        .await;
+    let t = transport(&base(&server), fast_retry(), RateLimiter::unlimited());
     let err = integration.client(&t).me().await.unwrap_err();
     match &err {
         MyCaseError::ReconnectNeeded { reason } => assert_eq!(reason, "invalid_grant"),
@@ -189,19 +199,23 @@ async fn invalid_grant_means_reconnect() {
     }
     assert!(!err.is_transient());
     assert_eq!(err.kind(), "reconnect_needed");
-    assert_eq!(token_calls.get(), 1, "invalid_grant is not retried");
+    let token_calls = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path() == "/tokens")
+        .count();
+    assert_eq!(token_calls, 1, "invalid_grant is not retried");
     assert_eq!(integration.store.save_count(), 0);
     assert_eq!(integration.lease.holder(), None, "lease released on error");
 }
 
 #[tokio::test]
 async fn a_refused_refresh_without_an_oauth_body_also_means_reconnect() {
-    let router = Router::new().route(
-        "/tokens",
-        post(|| async { (axum::http::StatusCode::UNAUTHORIZED, "nope") }),
-    );
-    let base = serve(router).await;
-    let t = transport(&base, fast_retry(), RateLimiter::unlimited());
+    let nope = ResponseTemplate::new(401).set_body_string("nope");
+    let server = stub("POST", "/tokens", nope).await;
+    let t = transport(&base(&server), fast_retry(), RateLimiter::unlimited());
     let err = app().refresh(&t, "refresh-1").await.unwrap_err();
     assert!(
         matches!(err, MyCaseError::ReconnectNeeded { .. }),
@@ -383,25 +397,13 @@ async fn a_lease_held_elsewhere_times_out_transiently() {
 
 #[tokio::test]
 async fn exchange_code_posts_json_and_keeps_firm_uuid() {
-    let bodies: Bodies = Arc::default();
-    let b = bodies.clone();
-    let router = Router::new().route(
-        "/tokens",
-        post(move |headers: HeaderMap, Json(body): Json<Value>| {
-            let b = b.clone();
-            async move {
-                assert_eq!(headers["content-type"], "application/json");
-                b.lock().unwrap().push(body);
-                Json(
-                    json!({"access_token": "a1", "token_type": "Bearer", "scope": "x",
-                            "refresh_token": "r1", "expires_in": 86400,
-                            "firm_uuid": "1e2d3c4b-0000-4000-8000-000000000000"}),
-                )
-            }
-        }),
+    let issued = ResponseTemplate::new(200).set_body_json(
+        json!({"access_token": "a1", "token_type": "Bearer", "scope": "x",
+                "refresh_token": "r1", "expires_in": 86400,
+                "firm_uuid": "1e2d3c4b-0000-4000-8000-000000000000"}),
     );
-    let base = serve(router).await;
-    let t = transport(&base, fast_retry(), RateLimiter::unlimited());
+    let server = stub("POST", "/tokens", issued).await;
+    let t = transport(&base(&server), fast_retry(), RateLimiter::unlimited());
     let tokens = app().exchange_code(&t, "code-xyz").await.unwrap();
     assert_eq!(tokens.access_token, "a1");
     assert_eq!(tokens.refresh_token, "r1");
@@ -410,8 +412,11 @@ async fn exchange_code_posts_json_and_keeps_firm_uuid() {
         Some("1e2d3c4b-0000-4000-8000-000000000000")
     );
     assert!(!tokens.expires_within(Duration::from_secs(86_000)));
+    let received = server.received_requests().await.unwrap();
+    assert_eq!(received[0].headers["content-type"], "application/json");
+    let body: Value = serde_json::from_slice(&received[0].body).unwrap();
     assert_eq!(
-        bodies.lock().unwrap()[0],
+        body,
         json!({"client_id": "client-1", "client_secret": "secret-1", "code": "code-xyz",
                "grant_type": "authorization_code", "redirect_uri": "https://hona.test/oauth/mycase"})
     );
@@ -422,28 +427,25 @@ async fn exchange_code_posts_json_and_keeps_firm_uuid() {
 
 #[tokio::test]
 async fn token_endpoint_outages_are_retried() {
-    let calls = Counter::default();
-    let c = calls.clone();
-    let router = Router::new().route(
-        "/tokens",
-        post(move || {
-            let c = c.clone();
-            async move {
-                if c.hit() == 1 {
-                    (axum::http::StatusCode::BAD_GATEWAY, "").into_response()
-                } else {
-                    Json(
-                        json!({"access_token": "a2", "refresh_token": "r2", "expires_in": "86400"}),
-                    )
-                    .into_response()
-                }
-            }
-        }),
-    );
-    let base = serve(router).await;
-    let t = transport(&base, fast_retry(), RateLimiter::unlimited());
+    // Mounted first and answering once: the first call is the outage.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/tokens"))
+        .respond_with(ResponseTemplate::new(502))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/tokens"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"access_token": "a2", "refresh_token": "r2", "expires_in": "86400"}),
+        ))
+        .mount(&server)
+        .await;
+    let t = transport(&base(&server), fast_retry(), RateLimiter::unlimited());
     let tokens = app().refresh(&t, "r1").await.unwrap();
-    assert_eq!((tokens.access_token.as_str(), calls.get()), ("a2", 2));
+    let calls = server.received_requests().await.unwrap().len();
+    assert_eq!((tokens.access_token.as_str(), calls), ("a2", 2));
 }
 
 #[tokio::test]

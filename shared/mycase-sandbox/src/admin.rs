@@ -248,13 +248,14 @@ async fn patch_faults(State(app): State<AppRef>, body: Bytes) -> ApiResult {
 }
 
 async fn get_stats(State(app): State<AppRef>) -> Response {
-    ok(lock(&app.stats).to_json())
+    let stats = lock(&app.stats).snapshot();
+    (StatusCode::OK, axum::Json(stats)).into_response()
 }
 
 async fn reset_stats(State(app): State<AppRef>) -> Response {
     let mut stats = lock(&app.stats);
     stats.reset();
-    ok(stats.to_json())
+    (StatusCode::OK, axum::Json(stats.snapshot())).into_response()
 }
 
 /// Wipes firms, tokens, fault switches, stats and rate-limit buckets, and the uploaded

@@ -1,31 +1,17 @@
 //! Small crypto helpers: HMAC-SHA256 (for JWT-shaped tokens, page tokens and presigned
-//! fake-S3 URLs), base64url, random tokens and v4 UUIDs. HMAC is written out here because
-//! it is a dozen lines on top of `sha2` and saves a dependency.
+//! fake-S3 URLs), base64url, random tokens and v4 UUIDs, on the workspace's `hmac`,
+//! `sha2` and `uuid` crates.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
 use rand::RngCore;
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 
 pub fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
-    const BLOCK: usize = 64;
-    let mut k = [0u8; BLOCK];
-    if key.len() > BLOCK {
-        k[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        k[..key.len()].copy_from_slice(key);
-    }
-    let ipad: Vec<u8> = k.iter().map(|b| b ^ 0x36).collect();
-    let opad: Vec<u8> = k.iter().map(|b| b ^ 0x5c).collect();
-    let inner = Sha256::new()
-        .chain_update(&ipad)
-        .chain_update(msg)
-        .finalize();
-    Sha256::new()
-        .chain_update(&opad)
-        .chain_update(inner)
-        .finalize()
-        .into()
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes a key of any length");
+    mac.update(msg);
+    mac.finalize().into_bytes().into()
 }
 
 /// Compares without early exit, so signature checks don't leak timing.
@@ -58,18 +44,7 @@ pub fn random_hex(n: usize) -> String {
 }
 
 pub fn uuid_v4() -> String {
-    let mut b = random_bytes::<16>();
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h = hex::encode(b);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    uuid::Uuid::new_v4().to_string()
 }
 
 /// `payload.signature`, both base64url, the signature being a truncated HMAC. Used for
@@ -107,8 +82,14 @@ mod tests {
         let t = seal(b"k", b"hello");
         assert_eq!(unseal(b"k", &t).unwrap(), b"hello");
         assert!(unseal(b"other", &t).is_none());
+    }
+
+    #[test]
+    fn uuid_is_a_lowercase_hyphenated_v4() {
         let uuid = uuid_v4();
         assert_eq!(uuid.len(), 36);
         assert_eq!(&uuid[14..15], "4");
+        assert!(matches!(&uuid[19..20], "8" | "9" | "a" | "b"));
+        assert_eq!(uuid, uuid.to_lowercase());
     }
 }

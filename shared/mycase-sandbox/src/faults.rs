@@ -26,6 +26,8 @@ pub struct FailNext {
 pub struct Faults {
     /// Delay before a `/v1` request touches any state.
     pub latency_ms: u64,
+    // Required even though optional (`null` = off): see `wire` on strict reading.
+    #[serde(deserialize_with = "Option::deserialize")]
     pub rate_limit_per_second: Option<f64>,
     /// Whether injected and rate-limit 429s carry `Retry-After: 1`.
     pub retry_after_header: bool,
@@ -34,6 +36,7 @@ pub struct Faults {
     pub fail_next: Vec<FailNext>,
     pub quirk_custom_field_append: bool,
     /// One-shot: the next fake-S3 PUT is cut off after this many bytes.
+    #[serde(deserialize_with = "Option::deserialize")]
     pub cut_put_after_bytes: Option<u64>,
     pub authorize_forbidden: bool,
     pub clients_504_small_pages: bool,

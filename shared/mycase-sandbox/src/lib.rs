@@ -15,6 +15,8 @@
 mod admin;
 mod app;
 mod auth;
+#[cfg(feature = "client")]
+pub mod client;
 mod clock;
 mod config;
 mod crypto;
@@ -33,6 +35,7 @@ mod seed;
 mod stats;
 mod store;
 mod validate;
+pub mod wire;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -5,54 +5,41 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use clap::{CommandFactory, FromArgMatches, Parser, ValueEnum};
 use mycase_sandbox::{Sandbox, SandboxConfig};
 
-const USAGE: &str = "usage: mycase-sandbox [--addr HOST:PORT] [--seed demo] [--data-dir DIR]";
-
+/// A local MyCase Open API for tests, the demo and the benchmark.
+#[derive(Parser)]
+#[command(name = "mycase-sandbox")]
 struct Args {
+    /// Address to listen on.
+    #[arg(long, env = "MYCASE_SANDBOX_ADDR", default_value = "127.0.0.1:8700")]
     addr: SocketAddr,
-    seed: Option<String>,
+    /// A firm to create at start.
+    #[arg(long, env = "MYCASE_SANDBOX_SEED", value_enum)]
+    seed: Option<Seed>,
+    /// Where uploaded files go (default: a fresh temp dir, removed at shutdown).
+    #[arg(long, env = "MYCASE_SANDBOX_DATA_DIR")]
     data_dir: Option<PathBuf>,
 }
 
-fn parse_args() -> Result<Args, String> {
-    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    let mut addr = env("MYCASE_SANDBOX_ADDR").unwrap_or_else(|| "127.0.0.1:8700".into());
-    let mut seed = env("MYCASE_SANDBOX_SEED");
-    let mut data_dir = env("MYCASE_SANDBOX_DATA_DIR").map(PathBuf::from);
-    let mut it = std::env::args().skip(1);
-    while let Some(arg) = it.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) => (f.to_string(), Some(v.to_string())),
-            None => (arg.clone(), None),
-        };
-        let mut value = || {
-            inline
-                .clone()
-                .or_else(|| it.next())
-                .ok_or(format!("{flag} needs a value\n{USAGE}"))
-        };
-        match flag.as_str() {
-            "--addr" => addr = value()?,
-            "--seed" => seed = Some(value()?),
-            "--data-dir" => data_dir = Some(PathBuf::from(value()?)),
-            "-h" | "--help" => return Err(USAGE.into()),
-            other => return Err(format!("unknown argument {other}\n{USAGE}")),
-        }
+#[derive(Clone, Copy, ValueEnum)]
+enum Seed {
+    /// The demo firm (see `Sandbox::seed_demo`).
+    Demo,
+}
+
+impl Args {
+    /// Flags first, then the environment, then the defaults. A variable that is set but
+    /// empty counts as unset (`MYCASE_SANDBOX_SEED= mycase-sandbox` seeds nothing), which
+    /// clap alone would read as the value "".
+    fn from_env_and_args() -> Args {
+        let cmd = Args::command().mut_args(|arg| match arg.get_env() {
+            Some(var) if std::env::var_os(var).is_some_and(|v| v.is_empty()) => arg.env(None),
+            _ => arg,
+        });
+        Args::from_arg_matches(&cmd.get_matches()).unwrap_or_else(|e| e.exit())
     }
-    if let Some(s) = &seed
-        && s != "demo"
-    {
-        return Err(format!("unknown seed '{s}' (only 'demo' exists)"));
-    }
-    let addr = addr
-        .parse()
-        .map_err(|_| format!("--addr: '{addr}' is not HOST:PORT"))?;
-    Ok(Args {
-        addr,
-        seed,
-        data_dir,
-    })
 }
 
 #[tokio::main]
@@ -64,13 +51,7 @@ async fn main() {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(msg) => {
-            eprintln!("{msg}");
-            std::process::exit(2);
-        }
-    };
+    let args = Args::from_env_and_args();
     let mut config = SandboxConfig {
         addr: args.addr,
         ..SandboxConfig::default()
@@ -85,7 +66,7 @@ async fn main() {
             std::process::exit(1);
         }
     };
-    if args.seed.is_some() {
+    if let Some(Seed::Demo) = args.seed {
         match sandbox.seed_demo() {
             Ok(created) => eprintln!(
                 "seeded demo firm {}",

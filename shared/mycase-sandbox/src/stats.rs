@@ -4,9 +4,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
-use serde_json::{Value, json};
-
 use crate::app::{AppRef, lock};
+use crate::wire;
 
 #[derive(Debug, Default)]
 pub struct Stats {
@@ -24,7 +23,8 @@ pub struct Stats {
 }
 
 impl Stats {
-    pub fn to_json(&self) -> Value {
+    /// What `GET /_sandbox/stats` answers (the same type the typed client reads).
+    pub fn snapshot(&self) -> wire::Stats {
         let now = Instant::now();
         let oldest = self
             .in_flight
@@ -32,19 +32,19 @@ impl Stats {
             .map(|t| now.saturating_duration_since(*t).as_millis() as u64)
             .max()
             .unwrap_or(0);
-        json!({
-            "requests_total": self.requests_total,
-            "by_status": self.by_status,
-            "by_route": self.by_route,
-            "token_exchanges": self.token_exchanges,
-            "token_refreshes": self.token_refreshes,
-            "refresh_rejected": self.refresh_rejected,
-            "in_flight": self.in_flight.len(),
-            "max_in_flight": self.max_in_flight,
-            "oldest_in_flight_ms": oldest,
-            "first_request_at_ms": self.first_request_at_ms,
-            "last_request_at_ms": self.last_request_at_ms,
-        })
+        wire::Stats {
+            requests_total: self.requests_total,
+            by_status: self.by_status.clone(),
+            by_route: self.by_route.clone(),
+            token_exchanges: self.token_exchanges,
+            token_refreshes: self.token_refreshes,
+            refresh_rejected: self.refresh_rejected,
+            in_flight: self.in_flight.len() as u64,
+            max_in_flight: self.max_in_flight as u64,
+            oldest_in_flight_ms: oldest,
+            first_request_at_ms: self.first_request_at_ms,
+            last_request_at_ms: self.last_request_at_ms,
+        }
     }
 
     pub fn reset(&mut self) {

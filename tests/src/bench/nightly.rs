@@ -98,17 +98,18 @@ pub async fn run(
     let seeded: Vec<(String, TokenSet)> = futures::stream::iter(0..n)
         .map(|i| async move {
             let created = sandbox
-                .create_firm(json!({
+                .admin()
+                .create_firm(&json!({
                     "name": format!("Nightly Firm {i}"),
                     "staff": [{"first_name": "Dana", "last_name": "Hartley", "email": format!("dana{i}@bench.example")}],
                     "clients": [], "cases": [],
                 }))
                 .await?;
-            let uuid = created["firm_uuid"].as_str().context("firm_uuid")?.to_owned();
-            let grant = sandbox.grant(&uuid).await?;
+            let uuid = created.firm_uuid;
+            let grant = sandbox.admin().grant(&uuid, None).await?;
             let tokens = TokenSet {
-                access_token: grant["access_token"].as_str().context("access_token")?.into(),
-                refresh_token: grant["refresh_token"].as_str().context("refresh_token")?.into(),
+                access_token: grant.access_token,
+                refresh_token: grant.refresh_token,
                 expires_at: Utc::now() + chrono::Duration::hours(24),
                 firm_uuid: Some(uuid.clone()),
             };
@@ -176,9 +177,10 @@ pub async fn run(
     }
     // Each firm has three case fields, one of them mapped from an intake question. Set up
     // with the sandbox's limit off (it is seeding, not measured), then the limit is back.
-    let limit = sandbox.faults().await?["rate_limit_per_second"].clone();
+    let limit = sandbox.admin().faults().await?.rate_limit_per_second;
     sandbox
-        .patch_faults(json!({"rate_limit_per_second": null}))
+        .admin()
+        .patch_faults(&json!({"rate_limit_per_second": null}))
         .await?;
     let mappings = Arc::new(MemoryMappings::default());
     for (i, (uuid, tokens)) in seeded.iter().enumerate() {
@@ -211,7 +213,8 @@ pub async fn run(
         mappings.put(&mapping).await?;
     }
     sandbox
-        .patch_faults(json!({"rate_limit_per_second": limit}))
+        .admin()
+        .patch_faults(&json!({"rate_limit_per_second": limit}))
         .await?;
     let admin = Arc::new(MemoryAdmin::with(integrations));
     let fan_out = Arc::new(MemoryFanOut::default());
@@ -230,7 +233,7 @@ pub async fn run(
     };
 
     let seeding = seeding_started.elapsed();
-    sandbox.reset_stats().await?;
+    sandbox.admin().reset_stats().await?;
     let cpu_before = super::run::process_cpu();
     let started = Instant::now();
     // The starter (a manual run: every integration, whatever its hour), then the workers.
@@ -253,12 +256,8 @@ pub async fn run(
         .collect::<Result<_, _>>()?;
     let wall = started.elapsed();
     let cpu = super::run::process_cpu().saturating_sub(cpu_before);
-    let stats = sandbox.stats().await?;
-    let by_status = super::run::status_counts(&stats);
-    let span = match (
-        stats["first_request_at_ms"].as_i64(),
-        stats["last_request_at_ms"].as_i64(),
-    ) {
+    let stats = sandbox.admin().stats().await?;
+    let span = match (stats.first_request_at_ms, stats.last_request_at_ms) {
         (Some(f), Some(l)) if l > f => Some(Duration::from_millis((l - f) as u64)),
         _ => None,
     };
@@ -268,9 +267,9 @@ pub async fn run(
         seeding,
         redriven: queues.sent().len(),
         reports,
-        requests: stats["requests_total"].as_u64().unwrap_or(0),
-        token_refreshes: stats["token_refreshes"].as_u64().unwrap_or(0),
-        throttled: by_status.get("429").copied().unwrap_or(0),
+        requests: stats.requests_total,
+        token_refreshes: stats.token_refreshes,
+        throttled: stats.status_count(429),
         span,
         cpu,
     })

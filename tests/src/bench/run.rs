@@ -8,7 +8,6 @@ use hona_domain::batch::{BatchReport, QueueMessage, process_batch};
 use hona_domain::communications::thread::THREAD_HEADER;
 use hona_domain::{Deadline, Pipeline, Push};
 use hona_e2e::hona::HonaEvent;
-use serde_json::Value;
 
 use super::sandbox::SandboxProcess;
 
@@ -123,7 +122,7 @@ pub async fn check_landed(
     firm_uuid: &str,
     events: &[HonaEvent],
 ) -> anyhow::Result<LandedCheck> {
-    let state = sandbox.state(firm_uuid).await?;
+    let state = sandbox.admin().firm_state(firm_uuid).await?;
     let expected: HashMap<&str, (i64, usize)> = events
         .iter()
         .enumerate()
@@ -131,8 +130,6 @@ pub async fn check_landed(
         .collect();
     let cases: HashSet<i64> = events.iter().map(|e| e.case_id).collect();
 
-    let empty = Vec::new();
-    let threads = state["message_threads"].as_array().unwrap_or(&empty);
     let mut problems: Vec<String> = Vec::new();
     let mut threads_per_case: BTreeMap<i64, usize> = BTreeMap::new();
     let mut headers = 0usize;
@@ -141,14 +138,16 @@ pub async fn check_landed(
     let mut out_of_order = 0usize;
     let mut wrong_thread = 0usize;
     let mut unknown = 0usize;
+    let threads = &state.message_threads;
     for t in threads {
-        let case = t["case"]["id"].as_i64().unwrap_or(0);
+        // A thread on no case counts under case 0 (no real case has that id).
+        let case = t.case.map_or(0, |c| c.id);
         *threads_per_case.entry(case).or_default() += 1;
-        let messages = t["messages"].as_array().unwrap_or(&empty);
+        let messages = &t.messages;
         total_messages += messages.len();
         let mut last_index: Option<usize> = None;
         for (i, m) in messages.iter().enumerate() {
-            let body = m["body"].as_str().unwrap_or("");
+            let body = m.body.as_str();
             if i == 0 && body == THREAD_HEADER {
                 headers += 1;
                 continue;
@@ -225,16 +224,4 @@ pub async fn check_landed(
         ok: problems.is_empty(),
         summary,
     })
-}
-
-/// `by_status` of `/_sandbox/stats` as numbers.
-pub fn status_counts(stats: &Value) -> BTreeMap<String, u64> {
-    stats["by_status"]
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| (k.clone(), v.as_u64().unwrap_or(0)))
-                .collect()
-        })
-        .unwrap_or_default()
 }

@@ -9,7 +9,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow, bail};
-use serde_json::{Value, json};
+use mycase_sandbox::client::SandboxClient;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, ChildStdout};
 
@@ -59,7 +59,7 @@ pub struct SandboxProcess {
     base_url: String,
     log_path: PathBuf,
     data_dir: PathBuf,
-    http: reqwest::Client,
+    admin: SandboxClient,
     // Kept open so a late write to stdout never fails with EPIPE.
     _stdout: ChildStdout,
 }
@@ -131,16 +131,13 @@ impl SandboxProcess {
                 }
             }
         };
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .build()?;
         Ok(Self {
+            admin: SandboxClient::new(base_url.clone()),
             child,
             pid,
             base_url,
             log_path,
             data_dir,
-            http,
             _stdout: lines.into_inner().into_inner(),
         })
     }
@@ -176,78 +173,9 @@ impl SandboxProcess {
         ))
     }
 
-    async fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> anyhow::Result<Value> {
-        let url = format!("{}{path}", self.base_url);
-        let mut req = self.http.request(method.clone(), &url);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let resp = req
-            .send()
-            .await
-            .with_context(|| format!("{method} {path}"))?;
-        let status = resp.status();
-        let text = resp
-            .text()
-            .await
-            .with_context(|| format!("{method} {path}"))?;
-        if !status.is_success() {
-            // Admin answers carry ids and validation messages, never message bodies.
-            bail!("{method} {path}: HTTP {status}: {}", truncate(&text, 300));
-        }
-        serde_json::from_str(&text).with_context(|| format!("{method} {path}: not JSON"))
-    }
-
-    /// `PATCH /_sandbox/faults`.
-    pub async fn patch_faults(&self, patch: Value) -> anyhow::Result<Value> {
-        self.call(reqwest::Method::PATCH, "/_sandbox/faults", Some(patch))
-            .await
-    }
-
-    pub async fn faults(&self) -> anyhow::Result<Value> {
-        self.call(reqwest::Method::GET, "/_sandbox/faults", None)
-            .await
-    }
-
-    /// `POST /_sandbox/firms`: returns `firm_uuid`, `staff_ids`, `client_ids`, `case_ids`, …
-    pub async fn create_firm(&self, spec: Value) -> anyhow::Result<Value> {
-        self.call(reqwest::Method::POST, "/_sandbox/firms", Some(spec))
-            .await
-    }
-
-    /// `POST /_sandbox/firms/{uuid}/grant`: a fresh token pair for the default OAuth client.
-    pub async fn grant(&self, firm_uuid: &str) -> anyhow::Result<Value> {
-        self.call(
-            reqwest::Method::POST,
-            &format!("/_sandbox/firms/{firm_uuid}/grant"),
-            Some(json!({})),
-        )
-        .await
-    }
-
-    /// `GET /_sandbox/firms/{uuid}/state`.
-    pub async fn state(&self, firm_uuid: &str) -> anyhow::Result<Value> {
-        self.call(
-            reqwest::Method::GET,
-            &format!("/_sandbox/firms/{firm_uuid}/state"),
-            None,
-        )
-        .await
-    }
-
-    pub async fn stats(&self) -> anyhow::Result<Value> {
-        self.call(reqwest::Method::GET, "/_sandbox/stats", None)
-            .await
-    }
-
-    pub async fn reset_stats(&self) -> anyhow::Result<Value> {
-        self.call(reqwest::Method::POST, "/_sandbox/stats/reset", None)
-            .await
+    /// The sandbox's `/_sandbox` admin endpoints (faults, firms, state, stats), typed.
+    pub fn admin(&self) -> &SandboxClient {
+        &self.admin
     }
 }
 
@@ -283,13 +211,6 @@ impl Drop for SandboxProcess {
             }
         }
         let _ = std::fs::remove_dir_all(&self.data_dir);
-    }
-}
-
-fn truncate(s: &str, max: usize) -> &str {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => &s[..i],
-        None => s,
     }
 }
 

@@ -111,7 +111,8 @@ pub async fn seed_firm(sandbox: &SandboxProcess, label: &str) -> anyhow::Result<
         })
         .collect();
     let created = sandbox
-        .create_firm(json!({
+        .admin()
+        .create_firm(&json!({
             "name": format!("Bench Firm {label}"),
             "staff": [{"first_name": "Dana", "last_name": "Hartley", "email": "dana@bench.example"}],
             "clients": clients,
@@ -119,21 +120,13 @@ pub async fn seed_firm(sandbox: &SandboxProcess, label: &str) -> anyhow::Result<
         }))
         .await
         .context("seeding the firm")?;
-    let firm_uuid = created["firm_uuid"]
-        .as_str()
-        .context("no firm_uuid")?
-        .to_owned();
-    let ids = |key: &str| -> anyhow::Result<Vec<i64>> {
-        created[key]
-            .as_array()
-            .with_context(|| format!("no {key}"))?
-            .iter()
-            .map(|v| v.as_i64().with_context(|| format!("bad {key}")))
-            .collect()
-    };
-    let staff_id = ids("staff_ids")?[0];
-    let client_ids = ids("client_ids")?;
-    let case_ids = ids("case_ids")?;
+    let firm_uuid = created.firm_uuid;
+    let staff_id = *created.staff_ids.first().context("no staff id")?;
+    let (client_ids, case_ids) = (created.client_ids, created.case_ids);
+    anyhow::ensure!(
+        client_ids.len() >= CASES && case_ids.len() >= CASES,
+        "the firm has fewer than {CASES} clients or cases"
+    );
     let firm = hona::Firm {
         name: format!("Bench Firm {label}"),
         org_id: format!("org_bench_{label}"),
@@ -152,18 +145,15 @@ pub async fn seed_firm(sandbox: &SandboxProcess, label: &str) -> anyhow::Result<
             .collect(),
     };
 
-    let grant = sandbox.grant(&firm_uuid).await.context("granting tokens")?;
-    let expires_in = grant["expires_in"].as_i64().unwrap_or(86_400);
+    let grant = sandbox
+        .admin()
+        .grant(&firm_uuid, None)
+        .await
+        .context("granting tokens")?;
     let tokens = TokenSet {
-        access_token: grant["access_token"]
-            .as_str()
-            .context("grant has no access_token")?
-            .to_owned(),
-        refresh_token: grant["refresh_token"]
-            .as_str()
-            .context("grant has no refresh_token")?
-            .to_owned(),
-        expires_at: Utc::now() + chrono::Duration::seconds(expires_in),
+        access_token: grant.access_token,
+        refresh_token: grant.refresh_token,
+        expires_at: Utc::now() + chrono::Duration::seconds(grant.expires_in),
         firm_uuid: Some(firm_uuid.clone()),
     };
     Ok(SeededFirm {

@@ -23,19 +23,20 @@
 //! Both uploads are checked in the sandbox (size and sha256) before a row is printed.
 //! Run it through `scripts/bench.sh documents` (bench-release build).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
+use anyhow::Context;
+use clap::Parser;
 use hona_e2e::hona::{DocumentFile, document};
 use hona_e2e::scenario::{FirmSpec, firm_state, seed_firm};
 use hona_e2e::{LocalStack, StackOptions};
+use mycase_sandbox::wire::FirmState;
 use serde_json::{Value, json};
 use sha2::Digest;
 use std::io::Write;
 
-const USAGE: &str = "usage: bench-documents [--sizes 10M,100M,1G] [--runs N]   (sizes: bytes, or K/M/G = KiB/MiB/GiB; runs per size, default 3)";
 /// moto answers anonymous requests to an owned bucket with 403, but does not check
 /// signatures: any SigV4-shaped header for its test account will do.
 const MOTO_AUTH: &str = "Authorization: AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0";
@@ -53,45 +54,46 @@ const FIRM: FirmSpec<'static> = FirmSpec {
     clients: &[("Casey Bench", "(312) 555-0100")],
 };
 
+/// Peak memory and throughput of log-documents' upload path per file size, next to a
+/// plain curl copy. Run it through `scripts/bench.sh documents`.
+#[derive(Parser)]
+#[command(name = "bench-documents")]
+struct Args {
+    /// File sizes, comma-separated: bytes, or K/M/G = KiB/MiB/GiB
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_size,
+          default_value = "10M,100M,1G")]
+    sizes: Vec<u64>,
+    /// Runs per size (0 counts as 1)
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    runs: usize,
+    /// Internal: run as the measured child on this event file (see the module doc).
+    #[arg(long, value_name = "EVENT_FILE", hide = true, exclusive = true)]
+    child: Option<PathBuf>,
+}
+
 fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args = Args::parse();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    if args.first().map(String::as_str) == Some("--child") {
-        let event = args.get(1).context(USAGE)?;
-        return runtime.block_on(child(Path::new(event)));
+    if let Some(event) = &args.child {
+        return runtime.block_on(child(event));
     }
-    let mut sizes = vec![10 << 20, 100 << 20, 1 << 30];
-    let mut runs = 3usize;
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        let value = it.next().context(USAGE)?;
-        match flag.as_str() {
-            "--sizes" => sizes = parse_sizes(value)?,
-            "--runs" => runs = value.parse::<usize>().context(USAGE)?.max(1),
-            _ => bail!("{USAGE}"),
-        }
-    }
-    runtime.block_on(orchestrate(&sizes, runs))
+    runtime.block_on(orchestrate(&args.sizes, args.runs.max(1)))
 }
 
-fn parse_sizes(list: &str) -> anyhow::Result<Vec<u64>> {
-    list.split(',')
-        .map(|s| {
-            let s = s.trim();
-            let (digits, shift) = match s.chars().last() {
-                Some('K' | 'k') => (&s[..s.len() - 1], 10),
-                Some('M' | 'm') => (&s[..s.len() - 1], 20),
-                Some('G' | 'g') => (&s[..s.len() - 1], 30),
-                _ => (s, 0),
-            };
-            Ok(digits
-                .parse::<u64>()
-                .with_context(|| format!("size {s:?}"))?
-                << shift)
-        })
-        .collect()
+fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (digits, shift) = match s.chars().last() {
+        Some('K' | 'k') => (&s[..s.len() - 1], 10),
+        Some('M' | 'm') => (&s[..s.len() - 1], 20),
+        Some('G' | 'g') => (&s[..s.len() - 1], 30),
+        _ => (s, 0),
+    };
+    let n = digits
+        .parse::<u64>()
+        .map_err(|e| format!("size {s:?}: {e}"))?;
+    Ok(n << shift)
 }
 
 /// The measured process: `log-documents`' own wiring, one event, then its figures.
@@ -321,24 +323,19 @@ async fn curl(args: &[&str]) -> anyhow::Result<()> {
 
 /// The document whose description contains `marker` has one upload of `size` bytes
 /// with digest `sha`.
-fn check_landed(state: &Value, marker: &str, size: u64, sha: &str) -> anyhow::Result<()> {
-    let doc = state["documents"]
-        .as_array()
-        .and_then(|ds| {
-            ds.iter().find(|d| {
-                d["description"]
-                    .as_str()
-                    .is_some_and(|t| t.contains(marker))
-            })
-        })
+fn check_landed(state: &FirmState, marker: &str, size: u64, sha: &str) -> anyhow::Result<()> {
+    let doc = state
+        .documents
+        .iter()
+        .find(|d| d.description.as_deref().is_some_and(|t| t.contains(marker)))
         .with_context(|| format!("no document for {marker}"))?;
-    let uploaded = doc["versions"]
-        .as_array()
-        .and_then(|vs| vs.iter().find(|v| v["uploaded"] == true))
+    let uploaded = doc
+        .uploaded_versions()
+        .next()
         .with_context(|| format!("{marker}: no uploaded version"))?;
     anyhow::ensure!(
-        uploaded["size_bytes"] == size && uploaded["sha256"] == sha,
-        "{marker}: wrong bytes landed ({uploaded})"
+        uploaded.size_bytes == Some(size) && uploaded.sha256.as_deref() == Some(sha),
+        "{marker}: wrong bytes landed ({uploaded:?})"
     );
     Ok(())
 }

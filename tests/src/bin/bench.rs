@@ -35,29 +35,14 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use clap::{Parser, ValueEnum};
+use hona_e2e::cli::{positive_count, positive_rate};
 use mycase_client::RateLimiter;
 use serde_json::json;
 
 use report::say;
 use run::{LandedCheck, RunResult};
 use sandbox::SandboxProcess;
-
-const USAGE: &str = "\
-usage: bench [--events N] [--moto-events N] [--backlog N] [--rate R] [--quick] [--no-moto]
-             [--integrations N] [--part A|B|N] [--no-logs] [--sandbox-bin PATH]
-
-  --events N       Part A: message.logged events through the in-memory row (default 5000)
-  --moto-events N  Part A: events through the real AWS adapters on moto (default 300)
-  --backlog N      Part B: backlog of events against the 25/s limit (default 600)
-  --rate R         Parts B and N: client-side limit, MYCASE_RATE_LIMIT_PER_SECOND (default 24;
-                   Part N uses min(R, 20), the bundle's shared budget)
-  --integrations N Part N: integrations in one nightly run (default 1000)
-  --quick          smoke run: 500 / 100 / 120 events, 100 integrations (explicit flags still win)
-  --no-moto        skip the moto reference row
-  --part A|B|N     run only Part A, B or N (e.g. under perf)
-  --no-logs        do not write the function's JSON log lines (default: to a file, as
-                   Lambda writes them to stdout, so their cost is counted)
-  --sandbox-bin P  the mycase-sandbox binary (default: next to this binary)";
 
 /// MyCase's documented limit, per OAuth client (the sandbox's default).
 const MYCASE_LIMIT: f64 = 25.0;
@@ -66,6 +51,56 @@ const TARGET_CPU_MS: f64 = 0.5;
 const TARGET_BUDGET_SHARE: f64 = 0.90;
 const TARGET_429_SHARE: f64 = 0.01;
 
+/// The benchmark of one log-messages instance (Parts A and B) and of the nightly sync
+/// (Part N). Run it through `scripts/bench.sh`.
+#[derive(Parser)]
+#[command(name = "bench")]
+struct Cli {
+    /// Part A: message.logged events through the in-memory row [default: 5000; --quick 500]
+    #[arg(long, value_name = "N", value_parser = positive_count)]
+    events: Option<usize>,
+    /// Part A: events through the real AWS adapters on moto [default: 300; --quick 100]
+    #[arg(long, value_name = "N", value_parser = positive_count)]
+    moto_events: Option<usize>,
+    /// Part B: backlog of events against the 25/s limit [default: 600; --quick 120]
+    #[arg(long, value_name = "N", value_parser = positive_count)]
+    backlog: Option<usize>,
+    /// Parts B and N: client-side limit, MYCASE_RATE_LIMIT_PER_SECOND (Part N uses
+    /// min(R, 20), the bundle's shared budget)
+    #[arg(long, value_name = "R", default_value = "24", value_parser = positive_rate)]
+    rate: f64,
+    /// Part N: integrations in one nightly run [default: 1000; --quick 100]
+    #[arg(long, value_name = "N", value_parser = positive_count)]
+    integrations: Option<usize>,
+    /// Smoke run: smaller defaults (explicit flags still win)
+    #[arg(long)]
+    quick: bool,
+    /// Skip the moto reference row
+    #[arg(long)]
+    no_moto: bool,
+    /// Run only Part A, B or N (e.g. under perf)
+    #[arg(long, value_enum, ignore_case = true)]
+    part: Option<Part>,
+    /// Do not write the function's JSON log lines (default: to a file, as Lambda writes
+    /// them to stdout, so their cost is counted)
+    #[arg(long)]
+    no_logs: bool,
+    /// The mycase-sandbox binary [default: next to this binary]
+    #[arg(long, value_name = "PATH")]
+    sandbox_bin: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
+enum Part {
+    #[value(name = "A")]
+    A,
+    #[value(name = "B")]
+    B,
+    #[value(name = "N")]
+    N,
+}
+
+/// The command line resolved: `--quick` defaults applied, the part chosen.
 struct Args {
     events: usize,
     moto_events: usize,
@@ -81,94 +116,34 @@ struct Args {
     sandbox_bin: Option<PathBuf>,
 }
 
-fn parse_args() -> Result<Args, String> {
-    let mut events = None;
-    let mut moto_events = None;
-    let mut backlog = None;
-    let mut rate = 24.0;
-    let mut quick = false;
-    let mut moto = true;
-    let mut sandbox_bin = None;
-    let mut parts = (true, true, true);
-    let mut integrations = None;
-    let mut function_logs = true;
-    let mut it = std::env::args().skip(1);
-    while let Some(arg) = it.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) => (f.to_string(), Some(v.to_string())),
-            None => (arg.clone(), None),
+impl From<Cli> for Args {
+    fn from(cli: Cli) -> Args {
+        let (events, moto_events, backlog, integrations) = if cli.quick {
+            (500, 100, 120, 100)
+        } else {
+            (5000, 300, 600, 1000)
         };
-        let mut value = || {
-            inline
-                .clone()
-                .or_else(|| it.next())
-                .ok_or(format!("{flag} needs a value\n{USAGE}"))
-        };
-        let count = |v: String| -> Result<usize, String> {
-            v.parse::<usize>()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or(format!("{flag}: '{v}' is not a positive whole number"))
-        };
-        match flag.as_str() {
-            "--events" => events = Some(count(value()?)?),
-            "--moto-events" => moto_events = Some(count(value()?)?),
-            "--backlog" => backlog = Some(count(value()?)?),
-            "--integrations" => integrations = Some(count(value()?)?),
-            "--rate" => {
-                let v = value()?;
-                rate = v
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|r| r.is_finite() && *r > 0.0)
-                    .ok_or(format!("--rate: '{v}' is not a positive number"))?;
-            }
-            "--quick" => quick = true,
-            "--no-moto" => moto = false,
-            "--no-logs" => function_logs = false,
-            "--part" => {
-                parts = match value()?.to_ascii_uppercase().as_str() {
-                    "A" => (true, false, false),
-                    "B" => (false, true, false),
-                    "N" => (false, false, true),
-                    other => return Err(format!("--part: '{other}' is not A, B or N")),
-                }
-            }
-            "--sandbox-bin" => sandbox_bin = Some(PathBuf::from(value()?)),
-            "-h" | "--help" => return Err(USAGE.into()),
-            other => return Err(format!("unknown argument {other}\n{USAGE}")),
+        let runs = |p: Part| cli.part.is_none_or(|only| only == p);
+        Args {
+            events: cli.events.unwrap_or(events),
+            moto_events: cli.moto_events.unwrap_or(moto_events),
+            backlog: cli.backlog.unwrap_or(backlog),
+            rate: cli.rate,
+            quick: cli.quick,
+            moto: !cli.no_moto,
+            part_a: runs(Part::A),
+            part_b: runs(Part::B),
+            part_n: runs(Part::N),
+            integrations: cli.integrations.unwrap_or(integrations),
+            function_logs: !cli.no_logs,
+            sandbox_bin: cli.sandbox_bin,
         }
     }
-    let (e, m, b) = if quick {
-        (500, 100, 120)
-    } else {
-        (5000, 300, 600)
-    };
-    Ok(Args {
-        events: events.unwrap_or(e),
-        moto_events: moto_events.unwrap_or(m),
-        backlog: backlog.unwrap_or(b),
-        rate,
-        quick,
-        moto,
-        part_a: parts.0,
-        part_b: parts.1,
-        part_n: parts.2,
-        integrations: integrations.unwrap_or(if quick { 100 } else { 1000 }),
-        function_logs,
-        sandbox_bin,
-    })
 }
 
 #[tokio::main]
 async fn main() {
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(msg) => {
-            eprintln!("{msg}");
-            std::process::exit(2);
-        }
-    };
+    let args = Args::from(Cli::parse());
     let log_path = match report::init(args.function_logs) {
         Ok(p) => p,
         Err(e) => {
@@ -258,10 +233,11 @@ async fn part_a(args: &Args, bin: &std::path::Path) -> anyhow::Result<bool> {
     say!("Part A — throughput of one log-messages instance, MyCase rate limit off");
     let sandbox = SandboxProcess::start(bin, "a").await?;
     let faults = sandbox
-        .patch_faults(json!({"rate_limit_per_second": null}))
+        .admin()
+        .patch_faults(&json!({"rate_limit_per_second": null}))
         .await?;
-    if !faults["rate_limit_per_second"].is_null() {
-        bail!("the sandbox kept its rate limit: {faults}");
+    if faults.rate_limit_per_second.is_some() {
+        bail!("the sandbox kept its rate limit: {faults:?}");
     }
     say!(
         "  MyCase:   mycase-sandbox in its own process (pid {}, {}), rate limit off; its CPU is not in the CPU column",
@@ -409,8 +385,7 @@ async fn moto_row(args: &Args, sandbox: &SandboxProcess) -> anyhow::Result<Row> 
 async fn part_b(args: &Args, bin: &std::path::Path) -> anyhow::Result<bool> {
     say!("Part B — request rate against the sandbox's 25 req/s limit, under a backlog");
     let sandbox = SandboxProcess::start(bin, "b").await?;
-    let faults = sandbox.faults().await?;
-    let limit = faults["rate_limit_per_second"].as_f64();
+    let limit = sandbox.admin().faults().await?.rate_limit_per_second;
     say!(
         "  MyCase:   a fresh mycase-sandbox process (pid {}), its default limit: {} per OAuth client",
         sandbox.pid(),
@@ -432,19 +407,17 @@ async fn part_b(args: &Args, bin: &std::path::Path) -> anyhow::Result<bool> {
     let transport = setup::transport(&sandbox, RateLimiter::per_second(args.rate))?;
     let (pipeline, _ledger) = setup::memory_pipeline(&firm, transport)?;
 
-    sandbox.reset_stats().await?;
+    sandbox.admin().reset_stats().await?;
     let started = Instant::now();
     let result = run::drain(&pipeline, setup::batches(&events), &sandbox).await;
     let wall = started.elapsed();
-    let stats = sandbox.stats().await?;
+    let stats = sandbox.admin().stats().await?;
     let check = run::check_landed(&sandbox, &firm.firm_uuid, &events).await?;
 
-    let total = stats["requests_total"].as_u64().unwrap_or(0);
-    let by_status = run::status_counts(&stats);
-    let throttled = by_status.get("429").copied().unwrap_or(0);
-    let first = stats["first_request_at_ms"].as_i64();
-    let last = stats["last_request_at_ms"].as_i64();
-    let span = match (first, last) {
+    let total = stats.requests_total;
+    let by_status = &stats.by_status;
+    let throttled = stats.status_count(429);
+    let span = match (stats.first_request_at_ms, stats.last_request_at_ms) {
         (Some(f), Some(l)) if l > f => Some(Duration::from_millis((l - f) as u64)),
         _ => None,
     };
@@ -547,7 +520,7 @@ async fn part_n(args: &Args, bin: &std::path::Path) -> anyhow::Result<bool> {
         args.integrations
     );
     let sandbox = SandboxProcess::start(bin, "n").await?;
-    let limit = sandbox.faults().await?["rate_limit_per_second"].as_f64();
+    let limit = sandbox.admin().faults().await?.rate_limit_per_second;
     say!(
         "  MyCase:   a fresh mycase-sandbox process (pid {}), its limit: {} per OAuth client (all firms share it)",
         sandbox.pid(),

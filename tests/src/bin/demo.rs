@@ -7,6 +7,8 @@
 //!   --print-env  also print one env block per function for `cargo lambda watch`
 
 use chrono::DateTime;
+use clap::Parser;
+use hona_e2e::cli::positive_count;
 use hona_e2e::demo::{
     FIRM, manual_conversion, queue_documents, queue_intake_forms, queue_leads, summary,
 };
@@ -26,43 +28,25 @@ const FUNCTIONS: [&str; 5] = [
     "convert-leads",
 ];
 
+/// A small firm's busy day of Hona events pushed through every function into the MyCase
+/// sandbox. Run it through `scripts/demo.sh`.
+#[derive(Parser)]
+#[command(name = "scripts/demo.sh")]
 struct Args {
+    /// Stop once the summary is printed (default: keep the sandbox up to browse)
+    #[arg(long)]
     exit: bool,
+    /// How many texts and notifications in the day
+    #[arg(long, value_name = "N", default_value = "40", value_parser = positive_count)]
     events: usize,
+    /// Also print one env block per function for `cargo lambda watch`
+    #[arg(long)]
     print_env: bool,
-}
-
-fn args() -> anyhow::Result<Args> {
-    let mut args = Args {
-        exit: false,
-        events: 40,
-        print_env: false,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--exit" => args.exit = true,
-            "--print-env" => args.print_env = true,
-            "--events" => {
-                args.events = it
-                    .next()
-                    .and_then(|n| n.parse().ok())
-                    .filter(|n| *n > 0)
-                    .ok_or_else(|| anyhow::anyhow!("--events needs a positive number"))?
-            }
-            "-h" | "--help" => {
-                println!("usage: scripts/demo.sh [--exit] [--events N] [--print-env]");
-                std::process::exit(0);
-            }
-            other => anyhow::bail!("unknown argument {other:?} (try --help)"),
-        }
-    }
-    Ok(args)
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 4)]
 async fn main() -> anyhow::Result<()> {
-    let args = args()?;
+    let args = Args::parse();
     let started = Instant::now();
     println!(
         "Starting the local stack: moto (AWS), the MyCase sandbox, and the functions under cargo-lambda…"

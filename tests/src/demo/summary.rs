@@ -9,6 +9,7 @@ use crate::LocalStack;
 use crate::hona::HonaEvent;
 use crate::poller::drain_dlq;
 use crate::scenario::{SeededFirm, documents_by_event, firm_state, sandbox_stats, threads_by_case};
+use mycase_sandbox::wire::FirmState;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -26,7 +27,7 @@ pub struct Sent<'a> {
 pub async fn print(
     stack: &LocalStack,
     seeded: &SeededFirm,
-    before: &Value,
+    before: &FirmState,
     sent: &Sent<'_>,
 ) -> anyhow::Result<Vec<String>> {
     let mut problems = Vec::new();
@@ -42,16 +43,10 @@ pub async fn print(
     println!("What landed in MyCase ({}):", seeded.firm.name);
     let threads = threads_by_case(&state);
     let documents = documents_by_event(&state);
-    let field_names: BTreeMap<i64, String> = state["custom_fields"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|f| {
-            (
-                f["id"].as_i64().unwrap_or_default(),
-                f["name"].as_str().unwrap_or_default().to_owned(),
-            )
-        })
+    let field_names: BTreeMap<i64, String> = state
+        .custom_fields
+        .iter()
+        .map(|f| (f.id, f.name.clone()))
         .collect();
     for case in &seeded.firm.cases {
         let expected = sent
@@ -111,13 +106,8 @@ pub async fn print(
                 problems.push(format!("{}: {} documents", file.event_id, landed.len()));
                 continue;
             };
-            let upload = doc["versions"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .find(|v| v["uploaded"] == true);
-            let verified = upload.is_some_and(|v| {
-                v["sha256"] == file.sha256.as_str() && v["size_bytes"] == file.size
+            let verified = doc.uploaded_versions().next().is_some_and(|v| {
+                v.sha256.as_deref() == Some(file.sha256.as_str()) && v.size_bytes == Some(file.size)
             });
             if !verified {
                 problems.push(format!("{}: bytes differ from the upload", file.event_id));
@@ -125,7 +115,7 @@ pub async fn print(
             println!(
                 "      {} {:<48} {:>8}  sha256 {}",
                 if verified { "✓" } else { "✗" },
-                doc["path"].as_str().unwrap_or_default(),
+                doc.path,
                 human_size(file.size),
                 if verified {
                     format!("{}… matches", &file.sha256[..12])
@@ -146,17 +136,17 @@ pub async fn print(
     }
 
     println!("\n  Leads → MyCase clients:");
-    let clients: BTreeMap<String, String> = state["clients"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    // A client's name parts may be blank in MyCase (null): shown as empty.
+    let clients: BTreeMap<String, String> = state
+        .clients
+        .iter()
         .map(|c| {
             (
-                format!("client:{}", c["id"].as_i64().unwrap_or_default()),
+                format!("client:{}", c.id),
                 format!(
                     "{} {}",
-                    c["first_name"].as_str().unwrap_or_default(),
-                    c["last_name"].as_str().unwrap_or_default()
+                    c.first_name.as_deref().unwrap_or_default(),
+                    c.last_name.as_deref().unwrap_or_default()
                 ),
             )
         })
@@ -274,9 +264,9 @@ pub async fn print(
     let stats = sandbox_stats(stack).await?;
     println!(
         "MyCase requests: {} ({} answered 429), token refreshes: {}",
-        stats["requests_total"],
-        stats["by_status"]["429"].as_u64().unwrap_or(0),
-        stats["token_refreshes"]
+        stats.requests_total,
+        stats.status_count(429),
+        stats.token_refreshes
     );
     Ok(problems)
 }
@@ -291,22 +281,18 @@ fn strings(v: &Value) -> Vec<String> {
 
 /// (field id, value before, value after) for each of the case's custom fields whose
 /// values differ between the two state dumps.
-fn changed_fields(before: &Value, after: &Value, case_id: i64) -> Vec<(i64, String, String)> {
-    let values = |state: &Value| -> BTreeMap<i64, String> {
+fn changed_fields(
+    before: &FirmState,
+    after: &FirmState,
+    case_id: i64,
+) -> Vec<(i64, String, String)> {
+    let values = |state: &FirmState| -> BTreeMap<i64, String> {
         let mut out: BTreeMap<i64, Vec<String>> = BTreeMap::new();
-        let case = state["cases"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|c| c["id"].as_i64() == Some(case_id));
-        for v in case
-            .and_then(|c| c["custom_field_values"].as_array())
-            .into_iter()
-            .flatten()
-        {
-            out.entry(v["custom_field"]["id"].as_i64().unwrap_or_default())
+        let case = state.cases.iter().find(|c| c.id == case_id);
+        for v in case.into_iter().flat_map(|c| &c.custom_field_values) {
+            out.entry(v.custom_field.id)
                 .or_default()
-                .push(v["value"].to_string());
+                .push(v.value.to_string());
         }
         out.into_iter().map(|(k, v)| (k, v.join(" | "))).collect()
     };

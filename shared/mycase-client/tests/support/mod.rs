@@ -1,5 +1,6 @@
-//! A tiny MyCase stand-in for the integration tests: each test mounts the routes it needs on
-//! an axum router bound to an ephemeral port.
+//! Shared set-up for the integration tests: a transport with quick retries, the OAuth app,
+//! token plumbing per integration. The MyCase stand-in itself is a `wiremock::MockServer`
+//! per test (it expresses every answer these tests need, stateful ones through `Respond`).
 
 #![allow(dead_code)] // not every test binary uses every helper
 
@@ -7,25 +8,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use axum::Router;
-use axum::http::HeaderMap;
 use chrono::Utc;
+use http::HeaderMap;
 use mycase_client::fakes::{MemoryLease, MemoryTokenStore};
 use mycase_client::{
     LeaseTiming, MyCaseClient, MyCaseEndpoints, OAuthApp, RateLimiter, RetryPolicy, TokenManager,
     TokenSet, Transport,
 };
 use url::Url;
-
-/// Serves `router` on 127.0.0.1 and returns its base URL.
-pub async fn serve(router: Router) -> Url {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(listener, router).await.unwrap();
-    });
-    Url::parse(&format!("http://{addr}")).unwrap()
-}
 
 /// Retries quickly so tests measure behaviour, not patience.
 pub fn fast_retry() -> RetryPolicy {
