@@ -7,7 +7,7 @@
 //! - An SQS batch from the nightly queue (`{"integration_id":…}` per message): the
 //!   **worker**, one integration per message (see `hona_operations::nightly`).
 
-use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use hona_domain::ids::IntegrationId;
@@ -131,17 +131,7 @@ impl Nightly {
             .buffer_unordered(CONCURRENCY)
             .collect()
             .await;
-        let mut response = SqsBatchResponse::default();
-        response.batch_item_failures = results
-            .into_iter()
-            .flatten()
-            .map(|id| {
-                let mut failure = BatchItemFailure::default();
-                failure.item_identifier = id;
-                failure
-            })
-            .collect();
-        response
+        aws_adapters::lambda::batch_failures(results.into_iter().flatten())
     }
 }
 

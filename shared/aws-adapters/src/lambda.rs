@@ -71,17 +71,7 @@ pub async fn handle<P: Push>(
             })
             .collect();
         let report = process_batch(pipeline, messages, deadline).await;
-        let mut response = SqsBatchResponse::default();
-        response.batch_item_failures = report
-            .failed_ids
-            .into_iter()
-            .map(|id| {
-                let mut failure = BatchItemFailure::default();
-                failure.item_identifier = id;
-                failure
-            })
-            .collect();
-        return Ok(serde_json::to_value(response)?);
+        return Ok(serde_json::to_value(batch_failures(report.failed_ids))?);
     }
 
     // EventBridge (or a direct invoke): the payload itself is the event.
@@ -98,4 +88,20 @@ pub async fn handle<P: Push>(
         }
         RecordResult::Retry(kind) => Err(format!("not pushed yet ({kind}); retry").into()),
     }
+}
+
+/// The answer to an SQS batch: the messages to hand back (`batchItemFailures`, with the
+/// event source mapping's `ReportBatchItemFailures`); every other one is acknowledged.
+/// The one place that builds it, for the push functions and the nightly worker alike.
+pub fn batch_failures(message_ids: impl IntoIterator<Item = String>) -> SqsBatchResponse {
+    let mut response = SqsBatchResponse::default();
+    response.batch_item_failures = message_ids
+        .into_iter()
+        .map(|id| {
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = id;
+            failure
+        })
+        .collect();
+    response
 }

@@ -66,3 +66,64 @@ impl From<StoreError> for PushError {
         PushError::transient(format!("{}_unavailable", e.store), e.to_string())
     }
 }
+
+/// Retries a store write that must not be lost (an idempotency completion, an upload
+/// record): four tries, 100, 200 and 300 ms apart, each failure logged with its
+/// attempt. A store that is briefly throttled then costs a few hundred milliseconds
+/// instead of a duplicate in MyCase. Returns the last error when every try failed.
+pub async fn retry_store_write<F, Fut>(what: &'static str, mut write: F) -> Result<(), StoreError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), StoreError>>,
+{
+    const ATTEMPTS: u32 = 4;
+    let mut attempt = 1;
+    loop {
+        match write().await {
+            Ok(()) => return Ok(()),
+            Err(e) if attempt == ATTEMPTS => return Err(e),
+            Err(e) => {
+                tracing::warn!(error = %e, attempt, "could not {what}; trying again");
+                tokio::time::sleep(std::time::Duration::from_millis(100 * u64::from(attempt)))
+                    .await;
+                attempt += 1;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    #[tokio::test(start_paused = true)]
+    async fn a_store_write_is_tried_four_times_then_gives_its_last_error() {
+        let calls = AtomicU32::new(0);
+        let result = retry_store_write("write", || {
+            let n = calls.fetch_add(1, Ordering::SeqCst) + 1;
+            async move { Err(StoreError::new("ledger", "put", format!("try {n}"))) }
+        })
+        .await;
+        assert_eq!(calls.load(Ordering::SeqCst), 4);
+        assert_eq!(result.unwrap_err().cause, "try 4");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_store_write_stops_at_its_first_success() {
+        let calls = AtomicU32::new(0);
+        let result = retry_store_write("write", || {
+            let n = calls.fetch_add(1, Ordering::SeqCst) + 1;
+            async move {
+                if n < 2 {
+                    Err(StoreError::new("ledger", "put", "throttled"))
+                } else {
+                    Ok(())
+                }
+            }
+        })
+        .await;
+        assert!(result.is_ok());
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+}

@@ -279,16 +279,14 @@ impl<P: Push> Pipeline<P> {
     /// Marks the event completed. Retried, because a lost completion would let a
     /// redelivery (after the claim lapses) push the event a second time.
     async fn complete(&self, event: &Event<P::Data>, landed: &Landed) {
-        for attempt in 1..=4u32 {
-            match self.stores.idempotency.complete(&event.id, landed).await {
-                Ok(()) => return,
-                Err(e) => {
-                    warn!(error = %e, attempt, "could not mark the event completed");
-                    tokio::time::sleep(Duration::from_millis(100 * u64::from(attempt))).await;
-                }
-            }
+        let idempotency = &self.stores.idempotency;
+        let completed = crate::error::retry_store_write("mark the event completed", || {
+            idempotency.complete(&event.id, landed)
+        })
+        .await;
+        if completed.is_err() {
+            error!("event landed but its completion could not be recorded");
         }
-        error!("event landed but its completion could not be recorded");
     }
 
     /// A permanent failure: ledger it, dead-letter it with its reason, acknowledge it.

@@ -220,18 +220,9 @@ impl Documents {
             document_id: slot.document_id,
             target: Some(slot.target.clone()),
         };
-        let mut last = None;
-        for attempt in 1..=4u32 {
-            match self.uploads.put(event, &record).await {
-                Ok(()) => return Ok(()),
-                Err(e) => {
-                    warn!(error = %e, attempt, "could not record the upload");
-                    last = Some(e);
-                    tokio::time::sleep(Duration::from_millis(100 * u64::from(attempt))).await;
-                }
-            }
-        }
-        Err(last.expect("four attempts failed").into())
+        crate::error::retry_store_write("record the upload", || self.uploads.put(event, &record))
+            .await
+            .map_err(PushError::from)
     }
 
     /// A PUT S3 did not accept. Permanent only when no retry can help.
