@@ -1,4 +1,4 @@
-//! A local stand-in for the MyCase Open API (see `shared/reference/mycase-api.md`): a
+//! A local stand-in for the MyCase Open API (see `../shared/reference/mycase-api.md`, beside the repository): a
 //! real HTTP server with the OAuth authorization-code flow, the `/v1` resources the
 //! product writes to, presigned fake-S3 document uploads, cursor pagination, a per-client
 //! rate limit, switchable faults, `/_sandbox` admin endpoints and a readable HTML page
