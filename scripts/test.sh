@@ -11,6 +11,12 @@ cd "$ROOT"
 "$ROOT/scripts/bootstrap.sh" --sam
 export PATH="$ROOT/.venv/bin:$PATH"
 
+# The docs' links (README.md, docs/*.md) resolve, and every docs/ page is linked from the
+# README. Seconds, and the standard library only: first, so a broken link fails fast.
+echo "test.sh: scripts/check-links.py"
+python3 "$ROOT/scripts/check-links.py" --self-test
+python3 "$ROOT/scripts/check-links.py"
+
 # The SAM template must lint clean (cfn-lint comes with moto[server]) and pass SAM's own
 # validation (offline; SAM_CLI_TELEMETRY=0 keeps it from phoning home).
 echo "test.sh: cfn-lint infra/template.yaml"
