@@ -10,6 +10,7 @@
 //! - the queue wiring the issue asks for: partial batch failures reported, a dead-letter
 //!   queue with redrive on every queue, a visibility timeout above the consuming function's
 //!   timeout, and an alarm on every dead-letter queue's depth;
+//! - arm64 by default, x86_64 selectable through the `Architecture` parameter;
 //! - the AWS limits on queues and event sources that cfn-lint does not check and
 //!   CloudFormation only enforces at deploy time (`MaximumConcurrency` 2–1000, batch sizes,
 //!   batching windows, visibility timeouts, FIFO rules).
@@ -174,6 +175,38 @@ fn every_function_binary_is_deployed_by_exactly_one_resource_and_nothing_else_is
         ensure!(
             property(&template, function, "MemorySize").is_number(),
             "{id}: no MemorySize"
+        );
+    }
+    Ok(())
+}
+
+/// arm64 (Graviton: cheaper per millisecond, smaller bootstraps) unless the stack is
+/// deployed with `Architecture=x86_64`; every function follows the one parameter.
+#[test]
+fn functions_run_on_arm64_by_default_and_x86_64_stays_selectable() -> anyhow::Result<()> {
+    let template = template()?;
+    let parameter = &template["Parameters"]["Architecture"];
+    ensure!(
+        parameter["Default"] == "arm64",
+        "Parameters.Architecture must default to arm64, is {}",
+        parameter["Default"]
+    );
+    let allowed: BTreeSet<&str> = parameter["AllowedValues"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    ensure!(
+        allowed == BTreeSet::from(["arm64", "x86_64"]),
+        "Parameters.Architecture must allow exactly arm64 and x86_64, allows {allowed:?}"
+    );
+    for function in functions_by_binary(&template)?.values() {
+        let architectures = property(&template, function, "Architectures");
+        ensure!(
+            architectures == &serde_json::json!([{"Ref": "Architecture"}]),
+            "{}: Architectures must be [!Ref Architecture], is {architectures}",
+            function.logical_id
         );
     }
     Ok(())
