@@ -7,10 +7,15 @@
 #   scripts/bench.sh [--quick] [--events N] [--moto-events N] [--backlog N] [--rate R] [--no-moto]
 #                    [--integrations N] [--part A|B|N]
 #   scripts/bench.sh documents [--sizes 10M,100M,1G]
+#   scripts/bench.sh coldstart [--function log-messages] [--runs 20]
 #
 # `documents` runs the documents benchmark instead (tests/src/bin/bench-documents.rs): peak
 # RSS and throughput of log-documents' upload path (moto S3 → sandbox) per file size, next to
 # a plain curl download-then-upload of the same file.
+#
+# `coldstart` builds a function's release bootstrap as `sam build` does (cargo-lambda, the
+# release profile, x86_64 so it runs here) and times its cold start: process start to the
+# first poll of the runtime API, against a stand-in runtime API (scripts/coldstart.py).
 #
 # Builds the bench binary and the sandbox binary in the bench-release profile (release
 # settings in its own profile dir, so [profile.release] stays untouched), then runs the bench
@@ -30,6 +35,16 @@ case "$TARGET_DIR" in
   /*) ;;
   *) TARGET_DIR="$ROOT/$TARGET_DIR" ;;
 esac
+
+if [[ "${1:-}" == "coldstart" ]]; then
+  shift
+  FUNCTION=log-messages
+  if [[ "${1:-}" == "--function" ]]; then FUNCTION="$2"; shift 2; fi
+  echo "bench.sh: cargo lambda build --release --x86-64 -p $FUNCTION"
+  cargo lambda build --release --x86-64 -p "$FUNCTION"
+  exec python3 "$ROOT/scripts/coldstart.py" --function "$FUNCTION" \
+    --bootstrap "$TARGET_DIR/lambda/$FUNCTION/bootstrap" "$@"
+fi
 
 if [[ "${1:-}" == "documents" ]]; then
   shift

@@ -83,4 +83,12 @@ if [[ "$WITH_SAM" == 1 ]]; then
   fi
   [[ -x "$SAM_VENV/bin/sam" ]] || { log "missing $SAM_VENV/bin/sam after install"; exit 1; }
   log "ok: .venv-sam has aws-sam-cli==$SAM_CLI_VERSION"
+  # `sam build` cross-builds the template's default architecture, arm64: Rust's standard
+  # library for aarch64 Linux (zig, from .venv, links it). cargo-lambda would add it on its
+  # own; done here so a missing toolchain shows as a bootstrap step, not a build failure.
+  if command -v rustup >/dev/null 2>&1 \
+    && ! rustup target list --installed | grep -qx aarch64-unknown-linux-gnu; then
+    log "rustup target add aarch64-unknown-linux-gnu"
+    rustup target add aarch64-unknown-linux-gnu
+  fi
 fi

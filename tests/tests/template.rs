@@ -5,10 +5,15 @@
 //! - every environment variable a function is started with in the end-to-end tests
 //!   ([`LocalStack::function_env`], the configuration contract) is set for it by the
 //!   template, and every `HONA_*` / `MYCASE_*` variable the production code reads is set for
-//!   some function and listed in the README;
+//!   some function and listed in the configuration reference (`docs/configuration.md`,
+//!   linked from the README);
 //! - the queue wiring the issue asks for: partial batch failures reported, a dead-letter
 //!   queue with redrive on every queue, a visibility timeout above the consuming function's
-//!   timeout, and an alarm on every dead-letter queue's depth.
+//!   timeout, and an alarm on every dead-letter queue's depth;
+//! - arm64 by default, x86_64 selectable through the `Architecture` parameter;
+//! - the AWS limits on queues and event sources that cfn-lint does not check and
+//!   CloudFormation only enforces at deploy time (`MaximumConcurrency` 2–1000, batch sizes,
+//!   batching windows, visibility timeouts, FIFO rules).
 //!
 //! The template is read with cfn-lint's own YAML loader (from `.venv`, like moto), so
 //! CloudFormation's short tags (`!Ref`, `!GetAtt`, `!Sub`) parse exactly as AWS parses them.
@@ -175,6 +180,38 @@ fn every_function_binary_is_deployed_by_exactly_one_resource_and_nothing_else_is
     Ok(())
 }
 
+/// arm64 (Graviton: cheaper per millisecond, smaller bootstraps) unless the stack is
+/// deployed with `Architecture=x86_64`; every function follows the one parameter.
+#[test]
+fn functions_run_on_arm64_by_default_and_x86_64_stays_selectable() -> anyhow::Result<()> {
+    let template = template()?;
+    let parameter = &template["Parameters"]["Architecture"];
+    ensure!(
+        parameter["Default"] == "arm64",
+        "Parameters.Architecture must default to arm64, is {}",
+        parameter["Default"]
+    );
+    let allowed: BTreeSet<&str> = parameter["AllowedValues"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    ensure!(
+        allowed == BTreeSet::from(["arm64", "x86_64"]),
+        "Parameters.Architecture must allow exactly arm64 and x86_64, allows {allowed:?}"
+    );
+    for function in functions_by_binary(&template)?.values() {
+        let architectures = property(&template, function, "Architectures");
+        ensure!(
+            architectures == &serde_json::json!([{"Ref": "Architecture"}]),
+            "{}: Architectures must be [!Ref Architecture], is {architectures}",
+            function.logical_id
+        );
+    }
+    Ok(())
+}
+
 #[tokio::test]
 async fn the_template_sets_every_variable_each_function_is_tested_with() -> anyhow::Result<()> {
     let template = template()?;
@@ -264,7 +301,14 @@ fn every_variable_the_code_reads_is_set_by_the_template_and_documented() -> anyh
     for function in deployed.values() {
         set_somewhere.extend(keys(&function.properties["Environment"]["Variables"]));
     }
-    let readme = std::fs::read_to_string(hona_e2e::workspace_root().join("README.md"))?;
+    // The README links the configuration reference; the reference lists every variable.
+    let root = hona_e2e::workspace_root();
+    let readme = std::fs::read_to_string(root.join("README.md"))?;
+    ensure!(
+        readme.contains("(docs/configuration.md)"),
+        "the README does not link the configuration reference docs/configuration.md"
+    );
+    let reference = std::fs::read_to_string(root.join("docs/configuration.md"))?;
     let mut problems = Vec::new();
     for var in variables_read_by_code()? {
         if !set_somewhere.contains(&var) {
@@ -272,9 +316,9 @@ fn every_variable_the_code_reads_is_set_by_the_template_and_documented() -> anyh
                 "{var}: read by the code, set by no function in the template"
             ));
         }
-        if !readme.contains(&format!("`{var}`")) {
+        if !reference.contains(&format!("`{var}`")) {
             problems.push(format!(
-                "{var}: not in the README's configuration reference"
+                "{var}: not in the configuration reference (docs/configuration.md)"
             ));
         }
     }
@@ -443,5 +487,199 @@ fn the_queue_fed_functions_together_stay_within_the_mycase_budget() -> anyhow::R
         "the queue-fed functions may send {total} requests/s, over the {BUDGET}/s budget: {}",
         shares.join(", ")
     );
+    Ok(())
+}
+
+/// A number the template gives as a number or a string (`"10"` is how some tools write it).
+fn number(value: &Value) -> Option<f64> {
+    match value {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+fn is_fifo(queue: &Value) -> bool {
+    queue["FifoQueue"] == true || queue["FifoQueue"] == "true"
+}
+
+/// The limits AWS puts on SQS queues and Lambda's SQS event sources that cfn-lint (1.58)
+/// does not check: a template that lints clean and passes `sam validate --lint` can still
+/// be refused by CloudFormation at deploy time (a `MaximumConcurrency` of 1 was), or deploy
+/// and redeliver messages while they are still being pushed (a short visibility timeout).
+/// Values are read as literals: a limit set through a parameter or `!Sub` is refused here,
+/// so it cannot slip past unchecked.
+#[test]
+fn queues_and_event_sources_stay_within_the_aws_limits_the_linter_misses() -> anyhow::Result<()> {
+    let template = template()?;
+    let queues = queues(&template);
+    let mut problems = Vec::new();
+
+    for (id, queue) in &queues {
+        let fifo = is_fifo(queue);
+        // A FIFO queue's name must end in `.fifo`, and only a FIFO queue's may. Without a
+        // QueueName CloudFormation generates one that does.
+        match &queue["QueueName"] {
+            Value::Null => {}
+            Value::String(name) if name.ends_with(".fifo") != fifo => problems.push(format!(
+                "{id}: QueueName {name:?} must {}end in .fifo for a {} queue",
+                if fifo { "" } else { "not " },
+                if fifo { "FIFO" } else { "standard" }
+            )),
+            Value::String(_) => {}
+            other => {
+                let text = other.to_string();
+                if text.contains(".fifo") != fifo {
+                    problems.push(format!(
+                        "{id}: QueueName {text} must {}end in .fifo",
+                        if fifo { "" } else { "not " }
+                    ));
+                }
+            }
+        }
+        // FIFO-only settings on a standard queue are refused.
+        if !fifo {
+            for setting in [
+                "ContentBasedDeduplication",
+                "DeduplicationScope",
+                "FifoThroughputLimit",
+            ] {
+                if !queue[setting].is_null() {
+                    problems.push(format!("{id}: {setting} is only allowed on a FIFO queue"));
+                }
+            }
+        }
+        // A queue's dead-letter queue is of the same kind (SQS refuses a standard DLQ for
+        // a FIFO queue and the other way round).
+        if let Some(dlq) = target_of(&queue["RedrivePolicy"]["deadLetterTargetArn"]) {
+            match queues.get(dlq) {
+                None => problems.push(format!(
+                    "{id}: dead-letter queue {dlq} is not a queue of this template"
+                )),
+                Some(d) if is_fifo(d) != fifo => problems.push(format!(
+                    "{id} is {} but its dead-letter queue {dlq} is {}",
+                    if fifo { "FIFO" } else { "standard" },
+                    if is_fifo(d) { "FIFO" } else { "standard" }
+                )),
+                Some(_) => {}
+            }
+            match number(&queue["RedrivePolicy"]["maxReceiveCount"]) {
+                Some(n) if (1.0..=1000.0).contains(&n) => {}
+                other => problems.push(format!("{id}: maxReceiveCount {other:?} is not in 1–1000")),
+            }
+        }
+        if let Some(v) = number(&queue["VisibilityTimeout"]) {
+            if !(0.0..=43_200.0).contains(&v) {
+                problems.push(format!("{id}: VisibilityTimeout {v} is not in 0–43200 s"));
+            }
+        }
+        if let Some(r) = number(&queue["MessageRetentionPeriod"]) {
+            if !(60.0..=1_209_600.0).contains(&r) {
+                problems.push(format!(
+                    "{id}: MessageRetentionPeriod {r} is not in 60–1209600 s"
+                ));
+            }
+        }
+    }
+
+    let mut sources = 0;
+    for function in functions_by_binary(&template)?.values() {
+        let fid = function.logical_id;
+        let timeout = number(property(&template, function, "Timeout")).unwrap_or(3.0);
+        for (name, event) in function.properties["Events"]
+            .as_object()
+            .into_iter()
+            .flatten()
+        {
+            let props = &event["Properties"];
+            let at = format!("{fid}.{name}");
+            if event["Type"] == "EventBridgeRule" || event["Type"] == "Schedule" {
+                // EventBridge cannot send to a FIFO dead-letter queue.
+                if let Some(dlq) = target_of(&props["DeadLetterConfig"]["Arn"]) {
+                    if queues.get(dlq).is_some_and(|q| is_fifo(q)) {
+                        problems.push(format!(
+                            "{at}: EventBridge dead-letter queue {dlq} must not be FIFO"
+                        ));
+                    }
+                }
+                continue;
+            }
+            if event["Type"] != "SQS" {
+                continue;
+            }
+            sources += 1;
+            // Lambda scales an SQS event source between 2 and 1000 concurrent instances;
+            // CloudFormation refuses anything outside (cfn-lint 1.58 no longer says so).
+            match number(&props["ScalingConfig"]["MaximumConcurrency"]) {
+                Some(n) if (2.0..=1000.0).contains(&n) && n.fract() == 0.0 => {}
+                other => problems.push(format!(
+                    "{at}: ScalingConfig.MaximumConcurrency {other:?} is not a whole number in 2–1000"
+                )),
+            }
+            let Some(queue_id) = target_of(&props["Queue"]) else {
+                problems.push(format!("{at}: Queue is not a queue of this template"));
+                continue;
+            };
+            let Some(queue) = queues.get(queue_id) else {
+                problems.push(format!("{at}: no queue {queue_id}"));
+                continue;
+            };
+            let fifo = is_fifo(queue);
+            let batch = match &props["BatchSize"] {
+                Value::Null => 10.0, // Lambda's default for SQS
+                v => number(v).unwrap_or(f64::NAN),
+            };
+            let window = match &props["MaximumBatchingWindowInSeconds"] {
+                Value::Null => 0.0,
+                v => number(v).unwrap_or(f64::NAN),
+            };
+            if fifo {
+                // FIFO event sources: at most 10 messages a batch, and no batching window.
+                if !(1.0..=10.0).contains(&batch) {
+                    problems.push(format!(
+                        "{at}: BatchSize {batch} on FIFO queue {queue_id} is not in 1–10"
+                    ));
+                }
+                if !props["MaximumBatchingWindowInSeconds"].is_null() {
+                    problems.push(format!(
+                        "{at}: MaximumBatchingWindowInSeconds is not supported on FIFO queue {queue_id}"
+                    ));
+                }
+            } else {
+                if !(1.0..=10_000.0).contains(&batch) {
+                    problems.push(format!("{at}: BatchSize {batch} is not in 1–10000"));
+                }
+                // More than 10 a batch needs a batching window of at least 1 s.
+                if batch > 10.0 && !(window >= 1.0) {
+                    problems.push(format!(
+                        "{at}: BatchSize {batch} above 10 needs MaximumBatchingWindowInSeconds ≥ 1"
+                    ));
+                }
+            }
+            if !(0.0..=300.0).contains(&window) {
+                problems.push(format!(
+                    "{at}: MaximumBatchingWindowInSeconds {window} is not in 0–300"
+                ));
+            }
+            // AWS refuses a visibility timeout below the function's timeout, and advises six
+            // times the timeout plus the batching window, so that a batch retried after a
+            // throttled or failed invocation is not redelivered while it is still being
+            // pushed; the template follows that advice (its Queues comment), so hold it to it.
+            let visibility = match &queue["VisibilityTimeout"] {
+                Value::Null => 30.0, // SQS's default
+                v => number(v).unwrap_or(f64::NAN),
+            };
+            let needed = 6.0 * timeout + window;
+            if !(visibility >= needed) {
+                problems.push(format!(
+                    "{queue_id}: VisibilityTimeout {visibility} s is below 6 × {fid}'s timeout ({timeout} s) + batching window ({window} s) = {needed} s"
+                ));
+            }
+        }
+    }
+    ensure!(sources > 0, "no SQS event sources found");
+    if !problems.is_empty() {
+        bail!("{}", problems.join("\n"));
+    }
     Ok(())
 }

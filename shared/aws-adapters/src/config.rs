@@ -1,5 +1,5 @@
 //! The resource names a function reads from its environment (set by the SAM
-//! template; listed in the README). Read once at cold start; a missing one stops
+//! template; listed in `docs/configuration.md`). Read once at cold start; a missing one stops
 //! the function with a message naming it, rather than failing on first use.
 
 use hona_domain::outcome::PushType;

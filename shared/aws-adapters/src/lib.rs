@@ -42,7 +42,7 @@ pub enum BootError {
 }
 
 impl Aws {
-    /// Reads the configuration contract (README): resource names, MyCase endpoints,
+    /// Reads the configuration contract (`docs/configuration.md`): resource names, MyCase endpoints,
     /// the rate budget, and the AWS endpoint the standard SDK way.
     pub async fn from_env() -> Result<Self, BootError> {
         Self::with_names(ResourceNames::from_env()?).await

@@ -1,7 +1,6 @@
 //! Hona → MyCase: the domain, and only the domain.
 //!
 //! - [`event`]: Hona's event contract, parsed into typed events or refused with a reason.
-//! - [`reason`]: the one vocabulary of why an event did not land (or landed with a remark).
 //! - [`pipeline`]: the one pipeline every push type runs (parse → gate on Active →
 //!   idempotency → push → ledger) and [`batch`]: one SQS batch, FIFO order kept.
 //! - [`push_types`]: the five push types: [`communications`] (2-Way Messages and

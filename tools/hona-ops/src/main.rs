@@ -1,6 +1,6 @@
 //! `hona-ops`: what an on-call engineer runs against a deployed stack (or the local one).
 //!
-//! Reads the same environment as the functions (`HONA_*`, `AWS_*`; see the README).
+//! Reads the same environment as the functions (`HONA_*`, `AWS_*`; see `docs/configuration.md`).
 //!
 //! ```text
 //! hona-ops list

@@ -1,7 +1,7 @@
 //! Lead conversions: table `HONA_LEADS_TABLE`, key `lead_key`
 //! (`{integration_id}#{lead_id}`): `client_id` (N) once the lead is linked to its
 //! MyCase client, or a conversion claim (`owner`, `claim_until` epoch ms) while one
-//! racer converts it (a [`ClaimTable`]). No TTL: the link is what keeps a lead from
+//! racer converts it (a `ClaimTable` in `claims.rs`). No TTL: the link is what keeps a lead from
 //! ever becoming a second client, however late a manual fire comes.
 
 use super::claims::{ClaimTable, Slot};

@@ -161,7 +161,7 @@ fn parse_entry(item: &Item) -> Option<LedgerEntry> {
 }
 
 /// A Query on the integration's partition (every page). Cost grows with the
-/// integration's history; see the README's note on a time-ordered index.
+/// integration's history; see `docs/known-limits.md`.
 #[async_trait]
 impl LedgerHistory for DynamoLedger {
     async fn entries(

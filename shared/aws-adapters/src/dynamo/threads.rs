@@ -1,7 +1,7 @@
 //! Case threads: table `HONA_CASE_THREADS_TABLE`, key `case_key`
 //! (`{integration_id}#{case_id}`): `thread_id` (N) once created, or a creation
 //! claim (`owner`, `claim_until` epoch ms) while one racer creates it
-//! (a [`ClaimTable`]).
+//! (a `ClaimTable` in `claims.rs`).
 
 use super::claims::{ClaimTable, Slot};
 use async_trait::async_trait;
