@@ -376,7 +376,8 @@ pub async fn file_event(
     bytes: Vec<u8>,
     extra: Value,
 ) -> anyhow::Result<Value> {
-    let key = format!("orgs/{}/{id}", seeded.firm.org_id);
+    // The firm's own prefix (SPEC §2): `{org_id}/{integration_id}/`.
+    let key = format!("{}/{}/{id}", seeded.firm.org_id, seeded.firm.integration_id);
     let sha = sha256_hex(&bytes);
     let size = bytes.len() as u64;
     stack

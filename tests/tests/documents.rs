@@ -377,12 +377,34 @@ async fn a_missing_object_a_foreign_bucket_or_wrong_bytes_are_dead_lettered_with
     };
     let bucket: &'static str = Box::leak(stack.documents_bucket.clone().into_boxed_str());
     let case = &seeded.firm.cases[0];
+    let own = |rest: &str| -> &'static str {
+        Box::leak(
+            format!(
+                "{}/{}/{rest}",
+                seeded.firm.org_id, seeded.firm.integration_id
+            )
+            .into_boxed_str(),
+        )
+    };
     let missing = document(
         &seeded.firm,
         case,
         "evt_doc_missing",
         at,
-        &file(bucket, "never/uploaded.jpg"),
+        &file(bucket, own("never/uploaded.jpg")),
+    );
+    // Another firm's file in the right bucket: refused before S3 or MyCase is asked.
+    let other_firm_key = "org_other/int_other/photo.jpg";
+    stack
+        .aws
+        .put_object(bucket, other_firm_key, vec![0u8; 100])
+        .await?;
+    let not_owned = document(
+        &seeded.firm,
+        case,
+        "evt_doc_not_owned",
+        at,
+        &file(bucket, other_firm_key),
     );
     let foreign = document(
         &seeded.firm,
@@ -405,7 +427,7 @@ async fn a_missing_object_a_foreign_bucket_or_wrong_bytes_are_dead_lettered_with
     )
     .await?;
     wrong["data"]["sha256"] = sha256_hex(b"a different file").into();
-    send(&stack, &[missing, foreign, wrong]).await?;
+    send(&stack, &[missing, foreign, not_owned, wrong]).await?;
     let (stats, _) = run(&stack, Duration::from_secs(60)).await?;
     assert_eq!(
         stats.failures_reported, 0,
@@ -429,11 +451,12 @@ async fn a_missing_object_a_foreign_bucket_or_wrong_bytes_are_dead_lettered_with
         vec![
             ("evt_doc_foreign".into(), "bucket_not_allowed".into()),
             ("evt_doc_missing".into(), "object_missing".into()),
+            ("evt_doc_not_owned".into(), "object_not_owned".into()),
             ("evt_doc_wrong".into(), "checksum_mismatch".into()),
         ]
     );
     // The wrong bytes were never accepted: the one document (made before streaming) has
-    // no uploaded version; nothing was made for the missing object or the foreign bucket.
+    // no uploaded version; nothing was made for the missing object, the foreign bucket or the other firm's key.
     let state = firm_state(&stack, &seeded.firm_uuid).await?;
     let docs = &state.documents;
     assert_eq!(docs.len(), 1, "only the streamed file's document: {docs:?}");

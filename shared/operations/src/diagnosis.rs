@@ -76,6 +76,10 @@ fn explain(kind: &str) -> (&'static str, &'static str) {
             "The stored file does not match the checksum Hona recorded, so it was not uploaded.",
             "Ask the client to send the file again; report it to Hona engineering if it repeats.",
         ),
+        "object_not_owned" => (
+            "The event names a file outside this firm's folder in Hona's storage, so it was refused and nothing was read or sent (one firm's event never moves another firm's file).",
+            "A Hona engineer should check the sender: files go under {org_id}/{integration_id}/ in the documents bucket. Re-send the event with the right key.",
+        ),
         "bucket_not_allowed" => (
             "The file is in a storage bucket this bundle may not read.",
             "A Hona engineer should check the bucket allow-list (configuration).",
@@ -187,6 +191,7 @@ mod tests {
             "too_large",
             "checksum_mismatch",
             "bucket_not_allowed",
+            "object_not_owned",
             "upload_failed",
             "upload_deadline",
             "s3_unavailable",

@@ -165,7 +165,11 @@ async fn orchestrate(sizes: &[u64], runs: usize) -> anyhow::Result<()> {
     for (i, &size) in sizes.iter().enumerate() {
         let file = work.join(format!("file-{size}"));
         let sha = write_file(&file, size, i as u64 + 1)?;
-        let key = format!("bench/{size}");
+        // Under the firm's own prefix (SPEC §2), or the push refuses it.
+        let key = format!(
+            "{}/{}/bench/{size}",
+            seeded.firm.org_id, seeded.firm.integration_id
+        );
         let object_url = format!("{}/{}/{key}", stack.endpoint_url(), stack.documents_bucket);
         curl(&[
             "-sSf",

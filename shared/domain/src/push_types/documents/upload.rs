@@ -71,6 +71,20 @@ impl Push for Documents {
             PushError::permanent("missing_case", "The event names no MyCase case.")
         })?;
         let data = &event.data;
+        // SPEC §2: Hona writes every file under its firm's prefix. A key outside this
+        // event's own `{org_id}/{integration_id}/` could name another firm's file: refused
+        // for good, before S3 or MyCase is asked anything.
+        let prefix = format!(
+            "{}/{}/",
+            event.org_id.as_str(),
+            event.integration_id.as_str()
+        );
+        if !data.location.key.starts_with(&prefix) {
+            return Err(PushError::permanent(
+                "object_not_owned",
+                "The file's S3 key is outside this firm's prefix ({org_id}/{integration_id}/); nothing was read or sent.",
+            ));
+        }
         let size = data.size_bytes;
         if size > SINGLE_PUT_LIMIT {
             return Err(PushError::permanent(

@@ -69,7 +69,7 @@ impl World {
 
     /// Puts `bytes` in S3 and returns a matching event.
     fn file(&self, id: &str, source: &str, name: &str, bytes: Vec<u8>) -> String {
-        let key = format!("uploads/{id}");
+        let key = format!("org_a/int_a/uploads/{id}");
         let event = event(
             id,
             source,
@@ -257,7 +257,7 @@ async fn wrong_bytes_are_a_permanent_checksum_mismatch_never_a_success() {
     // Streamed: the PUT is stopped before its last chunk, nothing lands.
     let w = World::new();
     let data = bytes(6 * MB, 6);
-    let key = "uploads/evt_7";
+    let key = "org_a/int_a/uploads/evt_7";
     w.s3.put("hona-docs", key, data.clone());
     let wrong = sha256_of(b"another file").to_hex();
     let body = event("evt_7", "portal", "x.bin", key, data.len() as u64, &wrong);
@@ -271,7 +271,7 @@ async fn wrong_bytes_are_a_permanent_checksum_mismatch_never_a_success() {
 
     // Read whole: refused before anything is created in MyCase.
     let w = World::new();
-    let key = "uploads/evt_8";
+    let key = "org_a/int_a/uploads/evt_8";
     w.s3.put("hona-docs", key, bytes(1000, 7));
     let body = event("evt_8", "sms", "x.jpg", key, 1000, &wrong);
     assert_eq!(
@@ -282,7 +282,7 @@ async fn wrong_bytes_are_a_permanent_checksum_mismatch_never_a_success() {
 
     // S3's length differs from the event's: refused before anything is created.
     let w = World::new();
-    let key = "uploads/evt_9";
+    let key = "org_a/int_a/uploads/evt_9";
     let data = bytes(1000, 8);
     w.s3.put("hona-docs", key, data.clone());
     let body = event(
@@ -304,7 +304,14 @@ async fn wrong_bytes_are_a_permanent_checksum_mismatch_never_a_success() {
 async fn permanent_and_transient_failures() {
     // No such object: permanent, dead-lettered with the reason.
     let w = World::new();
-    let body = event("evt_10", "sms", "x.jpg", "nowhere", 10, &"00".repeat(32));
+    let body = event(
+        "evt_10",
+        "sms",
+        "x.jpg",
+        "org_a/int_a/nowhere",
+        10,
+        &"00".repeat(32),
+    );
     assert_eq!(
         w.run(&body).await,
         RecordResult::Done(Disposition::DeadLettered("object_missing".into()))
@@ -318,7 +325,7 @@ async fn permanent_and_transient_failures() {
         "evt_11",
         "portal",
         "x.iso",
-        "k",
+        "org_a/int_a/k",
         6 * 1024 * 1024 * 1024,
         &"00".repeat(32),
     );
@@ -388,4 +395,27 @@ async fn a_put_still_running_at_the_deadline_is_stopped_and_retried_into_the_sam
     let docs = w.documents();
     assert_eq!(docs.len(), 1);
     assert_eq!(w.mycase.bytes_of(docs[0].id), Some(data));
+}
+
+#[tokio::test]
+async fn a_key_outside_the_firms_prefix_is_refused_before_anything_is_read() {
+    // Another firm's object, and one whose key only starts like this firm's prefix.
+    for (id, key) in [
+        ("evt_20", "org_b/int_b/uploads/evt_20"),
+        ("evt_21", "org_a/int_ab/uploads/evt_21"),
+        ("evt_22", "uploads/evt_22"),
+    ] {
+        let w = World::new();
+        let data = bytes(1000, 3);
+        w.s3.put("hona-docs", key, data.clone());
+        let body = event(id, "sms", "x.jpg", key, 1000, &sha256_of(&data).to_hex());
+        assert_eq!(
+            w.run(&body).await,
+            RecordResult::Done(Disposition::DeadLettered("object_not_owned".into())),
+            "{key}"
+        );
+        assert!(w.documents().is_empty(), "{key}: nothing reached MyCase");
+        assert_eq!(*w.s3.opened.lock().unwrap(), 0, "{key}: S3 not even opened");
+        assert_eq!(w.failure(id), Some(("object_not_owned".into(), true)));
+    }
 }
