@@ -411,7 +411,7 @@ async fn a_missing_object_a_foreign_bucket_or_wrong_bytes_are_dead_lettered_with
         case,
         "evt_doc_foreign",
         at,
-        &file("someone-elses-bucket", "x.jpg"),
+        &file("someone-elses-bucket", own("x.jpg")),
     );
     // A streamed file (over 5 MiB) whose bytes are not the ones the event describes.
     let mut wrong = file_event(
