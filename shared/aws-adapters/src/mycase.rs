@@ -10,11 +10,10 @@ use crate::dynamo::lease::DynamoRefreshLease;
 use crate::secrets::{SecretsTokenStore, load_oauth_app};
 use async_trait::async_trait;
 use hona_domain::PushError;
-use hona_domain::forms::CaseFields;
 use hona_domain::ids::IntegrationId;
 use hona_domain::integration::Integration;
-use hona_domain::ports::{CaseDocuments, Clients, Communications, Connect};
-use mycase_adapter::MyCase;
+use hona_domain::ports::Connect;
+use mycase_adapter::{MyCase, MyCasePort};
 use mycase_client::{MyCaseClient, OAuthApp, TokenManager, Transport};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -86,63 +85,18 @@ impl MyCaseConnector {
     }
 }
 
-// The connector hands out one integration's MyCase client, scoped to the invocation's
-// deadline, behind whichever port a push type needs: the same body for each port, written
-// out so "go to definition" lands here.
-
-impl MyCaseConnector {
-    async fn adapter(
-        &self,
-        integration: &Integration,
-        deadline: tokio::time::Instant,
-    ) -> Result<MyCase, PushError> {
-        Ok(MyCase::new(
-            self.client(integration).await?.with_deadline(deadline),
-        ))
-    }
-}
-
+/// The connector hands out one integration's MyCase client, scoped to the invocation's
+/// deadline, behind whichever port a push type needs ([`MyCasePort`] lists them): one
+/// body for every port.
 #[async_trait]
-impl Connect<dyn Communications> for MyCaseConnector {
+impl<Port: ?Sized + MyCasePort> Connect<Port> for MyCaseConnector {
     async fn connect(
         &self,
         integration: &Integration,
         deadline: tokio::time::Instant,
-    ) -> Result<Arc<dyn Communications>, PushError> {
-        Ok(Arc::new(self.adapter(integration, deadline).await?))
-    }
-}
-
-#[async_trait]
-impl Connect<dyn Clients> for MyCaseConnector {
-    async fn connect(
-        &self,
-        integration: &Integration,
-        deadline: tokio::time::Instant,
-    ) -> Result<Arc<dyn Clients>, PushError> {
-        Ok(Arc::new(self.adapter(integration, deadline).await?))
-    }
-}
-
-#[async_trait]
-impl Connect<dyn CaseFields> for MyCaseConnector {
-    async fn connect(
-        &self,
-        integration: &Integration,
-        deadline: tokio::time::Instant,
-    ) -> Result<Arc<dyn CaseFields>, PushError> {
-        Ok(Arc::new(self.adapter(integration, deadline).await?))
-    }
-}
-
-#[async_trait]
-impl Connect<dyn CaseDocuments> for MyCaseConnector {
-    async fn connect(
-        &self,
-        integration: &Integration,
-        deadline: tokio::time::Instant,
-    ) -> Result<Arc<dyn CaseDocuments>, PushError> {
-        Ok(Arc::new(self.adapter(integration, deadline).await?))
+    ) -> Result<Arc<Port>, PushError> {
+        let client = self.client(integration).await?;
+        Ok(Port::behind(MyCase::new(client.with_deadline(deadline))))
     }
 }
 

@@ -37,6 +37,36 @@ impl MyCase {
     }
 }
 
+/// A domain port the MyCase adapter implements, and how to put the adapter behind it:
+/// what lets one generic `Connect` hand out any of them.
+pub trait MyCasePort: Send + Sync + 'static {
+    fn behind(mycase: MyCase) -> std::sync::Arc<Self>;
+}
+
+impl MyCasePort for dyn Communications {
+    fn behind(mycase: MyCase) -> std::sync::Arc<Self> {
+        std::sync::Arc::new(mycase)
+    }
+}
+
+impl MyCasePort for dyn Clients {
+    fn behind(mycase: MyCase) -> std::sync::Arc<Self> {
+        std::sync::Arc::new(mycase)
+    }
+}
+
+impl MyCasePort for dyn CaseDocuments {
+    fn behind(mycase: MyCase) -> std::sync::Arc<Self> {
+        std::sync::Arc::new(mycase)
+    }
+}
+
+impl MyCasePort for dyn hona_domain::forms::CaseFields {
+    fn behind(mycase: MyCase) -> std::sync::Arc<Self> {
+        std::sync::Arc::new(mycase)
+    }
+}
+
 /// Puts a MyCase failure in the domain's words. Descriptions from MyCase are left
 /// out: they can echo the values that were sent.
 pub fn push_error(e: MyCaseError) -> PushError {
