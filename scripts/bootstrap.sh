@@ -2,6 +2,8 @@
 # Creates (or repairs) the repo's Python venv with the local-stack tools, pinned:
 #   moto[server]  - the AWS emulator (DynamoDB, SQS, Secrets Manager, S3) the tests run against
 #   cargo-lambda  - the Lambda runtime emulator (`cargo lambda watch`); pulls in ziglang
+# pip runs with --no-cache-dir: a second copy of every wheel in ~/.cache is disk a CI machine
+# may not have (a run once failed with "No space left on device" in this very step).
 # With --sam it also keeps a second venv, .venv-sam, with the AWS SAM CLI (pinned) for
 # `sam validate --lint` (kept apart: SAM and moto pin different boto3 versions).
 # Idempotent: a no-op (well under a second) when the venvs already have these versions.
@@ -20,6 +22,10 @@ CARGO_LAMBDA_VERSION="1.9.2"
 
 log() { echo "bootstrap: $*"; }
 
+# The venvs take ~0.5 GB and a full test run's target/ several GB more; say how much room
+# there is, so a "No space left on device" further on reads as the machine's, not the code's.
+log "free disk under $ROOT: $(df -h --output=avail "$ROOT" 2>/dev/null | tail -1 | tr -d ' ')"
+
 if [[ ! -x "$VENV/bin/python" ]]; then
   PY="${PYTHON:-}"
   if [[ -z "$PY" ]]; then
@@ -33,7 +39,7 @@ if [[ ! -x "$VENV/bin/python" ]]; then
     log "'$PY -m venv' failed; on Debian install the venv module: apt-get install python3-venv"
     exit 1
   }
-  "$VENV/bin/python" -m pip install --quiet --upgrade pip
+  "$VENV/bin/python" -m pip install --quiet --no-cache-dir --upgrade pip
 fi
 
 # Which of the pinned packages are missing or at another version? (One python start.)
@@ -66,7 +72,7 @@ if [[ -z "$NEEDED" ]]; then
 else
   log "installing: $NEEDED"
   # shellcheck disable=SC2086
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check $NEEDED
+  "$VENV/bin/python" -m pip install --quiet --no-cache-dir --disable-pip-version-check $NEEDED
   log "installed: $NEEDED"
 fi
 
@@ -79,7 +85,7 @@ if [[ "$WITH_SAM" == 1 ]]; then
   if [[ "$("$SAM_VENV/bin/sam" --version 2>/dev/null)" != "SAM CLI, version $SAM_CLI_VERSION" ]]; then
     log "installing aws-sam-cli==$SAM_CLI_VERSION into $SAM_VENV"
     [[ -x "$SAM_VENV/bin/python" ]] || "$VENV/bin/python" -m venv "$SAM_VENV"
-    "$SAM_VENV/bin/python" -m pip install --quiet --disable-pip-version-check "aws-sam-cli==$SAM_CLI_VERSION"
+    "$SAM_VENV/bin/python" -m pip install --quiet --no-cache-dir --disable-pip-version-check "aws-sam-cli==$SAM_CLI_VERSION"
   fi
   [[ -x "$SAM_VENV/bin/sam" ]] || { log "missing $SAM_VENV/bin/sam after install"; exit 1; }
   log "ok: .venv-sam has aws-sam-cli==$SAM_CLI_VERSION"
