@@ -216,34 +216,8 @@ impl NightlyWorker {
             return Ok(report);
         }
         let mut report = NightlyReport::new("ok", None, now);
-
-        // 1. The grant: refreshing restarts MyCase's two-week refresh window.
-        match self.health.keep_alive(integration).await {
-            Ok(()) => report.token_refreshed = true,
-            Err(e) => {
-                self.note_failure(&mut report, id, "token_refresh", &e)
-                    .await?
-            }
-        }
-        // 2. The connection, with the tokens we now hold.
-        if report.reason.is_none() {
-            match self.health.check(integration).await {
-                Ok(()) => report.connection_ok = true,
-                Err(e) => self.note_failure(&mut report, id, "connection", &e).await?,
-            }
-        }
-        // 3. Custom-field catalogue and form mappings.
-        if report.connection_ok
-            && let Some(mappings) = &self.mappings
-        {
-            match mappings.refresh_and_recheck(integration, deadline).await {
-                Ok(check) => report.mappings = Some(check),
-                Err(e) => {
-                    warn!(integration_id = %id, kind = %e.reason, "mapping re-check failed");
-                    report.failures.push(format!("mappings: {}", e.reason));
-                }
-            }
-        }
+        self.check_connection(&mut report, integration, deadline)
+            .await?;
         // 4. The day's ledger, and re-driving what failed (only with a working connection:
         //    otherwise each would just fail again).
         let entries = self.ledger.entries(id, LedgerFilter::All).await?;
@@ -281,6 +255,43 @@ impl NightlyWorker {
             "nightly sync done"
         );
         Ok(report)
+    }
+
+    /// Steps 1 to 3 of a run: refresh the grant, check the connection, then (with a
+    /// working connection) the custom-field catalogue and the form mappings.
+    async fn check_connection(
+        &self,
+        report: &mut NightlyReport,
+        integration: &hona_domain::integration::Integration,
+        deadline: tokio::time::Instant,
+    ) -> Result<(), StoreError> {
+        let id = &integration.id;
+
+        // 1. The grant: refreshing restarts MyCase's two-week refresh window.
+        match self.health.keep_alive(integration).await {
+            Ok(()) => report.token_refreshed = true,
+            Err(e) => self.note_failure(report, id, "token_refresh", &e).await?,
+        }
+        // 2. The connection, with the tokens we now hold.
+        if report.reason.is_none() {
+            match self.health.check(integration).await {
+                Ok(()) => report.connection_ok = true,
+                Err(e) => self.note_failure(report, id, "connection", &e).await?,
+            }
+        }
+        // 3. Custom-field catalogue and form mappings.
+        if report.connection_ok
+            && let Some(mappings) = &self.mappings
+        {
+            match mappings.refresh_and_recheck(integration, deadline).await {
+                Ok(check) => report.mappings = Some(check),
+                Err(e) => {
+                    warn!(integration_id = %id, kind = %e.reason, "mapping re-check failed");
+                    report.failures.push(format!("mappings: {}", e.reason));
+                }
+            }
+        }
+        Ok(())
     }
 
     async fn note_failure(
