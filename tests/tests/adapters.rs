@@ -17,6 +17,7 @@ use hona_domain::ports::{
     CaseThreads, Claim, DeadLetter, DeadLetters, IdempotencyStore, IntegrationStore,
     LeadConversions, LeadSlot, Ledger, ThreadSlot,
 };
+use hona_domain::{PushError, Reason};
 use hona_e2e::LocalStack;
 use mycase_client::{RefreshLease, TokenSet, TokenStore};
 use serde_json::json;
@@ -234,11 +235,11 @@ async fn the_ledger_never_turns_a_landed_event_into_a_skipped_or_failed_one() ->
     ledger
         .record(&entry(
             "evt_1",
-            Outcome::Failed {
-                kind: "mycase_unavailable".into(),
-                reason: "503".into(),
+            Outcome::Failed(PushError {
+                reason: Reason::MyCaseUnavailable,
+                detail: "503".into(),
                 permanent: false,
-            },
+            }),
         ))
         .await?;
     assert_eq!(
@@ -252,17 +253,17 @@ async fn the_ledger_never_turns_a_landed_event_into_a_skipped_or_failed_one() ->
     ledger
         .record(&entry(
             "evt_1",
-            Outcome::Landed {
+            Outcome::Landed(Landed {
                 refs: vec![MyCaseRef::new("message", 9)],
                 remarks: Vec::new(),
-            },
+            }),
         ))
         .await?;
     ledger
         .record(&entry(
             "evt_1",
             Outcome::Skipped {
-                reason: "integration_inactive".into(),
+                reason: Reason::IntegrationInactive,
             },
         ))
         .await?;
@@ -377,10 +378,10 @@ async fn a_dead_letter_carries_its_reason_and_keeps_the_group() -> anyhow::Resul
     let dlq = SqsDeadLetters::new(stack.aws.sqs.clone(), stack.messages.dlq_url.clone());
     let event = EventId::parse("evt_1")?;
     let integration = IntegrationId::parse("int_a")?;
+    let failure = PushError::permanent(Reason::MissingField, "missing field `data.sender`");
     let letter = DeadLetter {
         body: "{\"id\":\"evt_1\"}",
-        reason: "missing_field",
-        detail: "missing field `data.sender`",
+        failure: &failure,
         event_id: Some(&event),
         integration_id: Some(&integration),
         group: Some("int_a#41"),
@@ -468,21 +469,21 @@ async fn the_s3_source_streams_an_object_and_names_what_is_wrong() -> anyhow::Re
 
     let kind = |r: Result<hona_domain::ports::SourceObject, hona_domain::PushError>| match r {
         Ok(_) => panic!("opened"),
-        Err(e) => (e.kind, e.permanent),
+        Err(e) => (e.reason, e.permanent),
     };
     assert_eq!(
         kind(source.open(&at(&bucket, "nope")).await),
-        ("object_missing".into(), true)
+        (hona_domain::Reason::ObjectMissing, true)
     );
     assert_eq!(
         kind(source.open(&at("another-bucket", "a/b.pdf")).await),
-        ("bucket_not_allowed".into(), true)
+        (hona_domain::Reason::BucketNotAllowed, true)
     );
     // The configured bucket itself missing (a misconfiguration, or deleted).
     let elsewhere = S3DocumentSource::new(stack.aws.s3.clone(), "no-such-bucket".into());
     assert_eq!(
         kind(elsewhere.open(&at("no-such-bucket", "a/b.pdf")).await),
-        ("object_missing".into(), true)
+        (hona_domain::Reason::ObjectMissing, true)
     );
     Ok(())
 }

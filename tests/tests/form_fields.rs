@@ -385,7 +385,7 @@ async fn mapping_store_guarantees(stack: &LocalStack) -> anyhow::Result<()> {
 
     // A verdict about an older save never lands on a newer one.
     let broken = MappingStatus::Broken(Broken {
-        kind: "field_deleted".into(),
+        kind: hona_domain::Reason::FieldDeleted,
         reason: "gone".into(),
     });
     store.set_status(&first, &broken).await?;

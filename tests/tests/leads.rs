@@ -531,9 +531,7 @@ async fn manual_mode_no_setting_and_an_inactive_integration_convert_only_what_th
 /// phone filter finds a number in the spelling MyCase stored it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_mycase_adapter_reads_a_taken_email_and_finds_phones_as_typed() -> anyhow::Result<()> {
-    use hona_domain::ports::{
-        ClientLookup, Clients, DUPLICATE_EMAIL, NewClientContact, PhoneField,
-    };
+    use hona_domain::ports::{ClientLookup, Clients, NewClientContact, PhoneField};
     use mycase_client::fakes::{MemoryLease, MemoryTokenStore};
     use mycase_client::{
         MyCaseClient, MyCaseEndpoints, OAuthApp, RateLimiter, RetryPolicy, TokenManager, TokenSet,
@@ -589,7 +587,7 @@ async fn the_mycase_adapter_reads_a_taken_email_and_finds_phones_as_typed() -> a
         notes: "Lead captured by Hona's website chatbot.".into(),
     };
     let err = Clients::create_client(&mycase, &new).await.unwrap_err();
-    assert_eq!(err.kind, DUPLICATE_EMAIL);
+    assert_eq!(err.reason, hona_domain::Reason::DuplicateEmail);
     assert!(err.permanent);
     new.email = Some("maria.alvarez@elsewhere.example".into());
     let created = Clients::create_client(&mycase, &new).await?;

@@ -249,7 +249,7 @@ mod tests {
                     event_time: String::new(),
                     recorded_at: chrono::Utc::now(),
                     outcome: Outcome::Skipped {
-                        reason: "integration_inactive".into(),
+                        reason: hona_domain::Reason::IntegrationInactive,
                     },
                     event_json: Some(format!("{{\"id\":\"{id}\"}}")),
                 })

@@ -9,7 +9,7 @@ use hona_domain::forms::ports::{CaseFields, MappingStore};
 use hona_domain::forms::{MapFormFields, QuestionType};
 use hona_domain::ids::{CustomFieldId, FormId, IntegrationId, OrgId, QuestionId, StaffId};
 use hona_domain::integration::{Integration, LogTarget};
-use hona_domain::outcome::Outcome;
+use hona_domain::outcome::{Landed, Outcome};
 use hona_domain::{Deadline, Pipeline, Stores};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -103,7 +103,7 @@ async fn the_sqs_fixture_lands_its_mapped_answers() {
             .as_deref(),
         Some("2026-12-03")
     );
-    let Some(Outcome::Landed { refs, .. }) =
+    let Some(Outcome::Landed(Landed { refs, .. })) =
         ledger.outcome("int_mycase_3f9a", "evt_01JDB2F0RM5Q8Z1K7N4W6T3C9A")
     else {
         panic!("landed")

@@ -97,13 +97,8 @@ fn store_unavailable(e: StoreError) -> ApiResponse {
 }
 
 fn mycase_failed(e: PushError) -> ApiResponse {
-    warn!(kind = %e.kind, "MyCase call failed");
-    let status = match e.kind.as_str() {
-        "reconnect_needed" => 409,
-        _ if !e.permanent => 503,
-        _ => 502,
-    };
-    ApiResponse::error(status, &e.kind, e.reason)
+    warn!(kind = %e.reason, "MyCase call failed");
+    ApiResponse::error(e.http_status(), e.reason.as_str(), e.detail)
 }
 
 fn mapping_json(m: &Mapping) -> Value {

@@ -217,8 +217,8 @@ mod tests {
         assert_eq!(sent, vec!["int_ny"]);
         let off = admin.get("int_ny_off").unwrap().last_nightly.unwrap();
         assert_eq!(
-            (off.status.as_str(), off.reason.as_deref()),
-            ("skipped", Some("integration_inactive"))
+            (off.status.as_str(), off.reason),
+            ("skipped", Some(hona_domain::Reason::IntegrationInactive))
         );
 
         // A manual run takes every active integration now.

@@ -5,8 +5,8 @@
 use async_trait::async_trait;
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::types::MessageAttributeValue;
-use hona_domain::StoreError;
 use hona_domain::ports::{DeadLetter, DeadLetters};
+use hona_domain::{Reason, StoreError};
 use std::hash::{Hash, Hasher};
 
 pub struct SqsDeadLetters {
@@ -42,8 +42,8 @@ impl DeadLetters for SqsDeadLetters {
             .send_message()
             .queue_url(&self.queue_url)
             .message_body(letter.body)
-            .message_attributes("hona.reason", attribute(letter.reason))
-            .message_attributes("hona.detail", attribute(letter.detail));
+            .message_attributes("hona.reason", attribute(letter.failure.reason.as_str()))
+            .message_attributes("hona.detail", attribute(&letter.failure.detail));
         if let Some(id) = letter.event_id {
             send = send.message_attributes("hona.event_id", attribute(id.as_str()));
         }
@@ -55,9 +55,10 @@ impl DeadLetters for SqsDeadLetters {
             // second dead-lettering of the same delivery (a retry after a crash) a no-op.
             let mut hasher = std::collections::hash_map::DefaultHasher::new();
             letter.body.hash(&mut hasher);
-            letter.reason.hash(&mut hasher);
+            // Hashed as its spelling, so a dedup id does not change with the type.
+            letter.failure.reason.as_str().hash(&mut hasher);
             let dedup = match letter.event_id {
-                Some(id) => format!("{id}-{}", letter.reason),
+                Some(id) => format!("{id}-{}", letter.failure.reason),
                 None => format!("body-{:016x}", hasher.finish()),
             };
             send = send
@@ -82,7 +83,7 @@ pub struct DeadLetterMessage {
     pub message_id: String,
     pub receipt_handle: String,
     pub body: String,
-    pub reason: Option<String>,
+    pub reason: Option<Reason>,
     pub detail: Option<String>,
     pub event_id: Option<String>,
     pub integration_id: Option<String>,
@@ -186,7 +187,7 @@ impl DeadLetterQueue {
                     message_id: id,
                     receipt_handle: m.receipt_handle().unwrap_or_default().to_owned(),
                     body: m.body().unwrap_or_default().to_owned(),
-                    reason: attr("hona.reason"),
+                    reason: attr("hona.reason").map(Reason::from),
                     detail: attr("hona.detail"),
                     event_id: attr("hona.event_id"),
                     integration_id: attr("hona.integration_id"),

@@ -10,6 +10,7 @@ use crate::dynamo::lease::DynamoRefreshLease;
 use crate::secrets::{SecretsTokenStore, load_oauth_app};
 use async_trait::async_trait;
 use hona_domain::PushError;
+use hona_domain::Reason;
 use hona_domain::ids::IntegrationId;
 use hona_domain::integration::Integration;
 use hona_domain::ports::Connect;
@@ -63,7 +64,7 @@ impl MyCaseConnector {
             .await
             .map_err(|e| {
                 PushError::transient(
-                    "oauth_client_unavailable",
+                    Reason::OauthClientUnavailable,
                     format!(
                         "The MyCase OAuth client credentials could not be read: {}",
                         e.message()
@@ -153,7 +154,7 @@ impl MyCaseOAuthApp {
             .await
             .map_err(|e| {
                 PushError::transient(
-                    "oauth_client_unavailable",
+                    Reason::OauthClientUnavailable,
                     format!(
                         "The MyCase OAuth client credentials could not be read: {}",
                         e.message()
@@ -189,7 +190,10 @@ impl hona_operations::ports::MyCaseOAuth for MyCaseOAuthApp {
             .await
             .map_err(mycase_adapter::push_error)?;
         hona_domain::ids::StaffId::new(me.id).map_err(|_| {
-            PushError::permanent("invalid_staff", "MyCase answered /me without a staff id.")
+            PushError::permanent(
+                Reason::InvalidStaff,
+                "MyCase answered /me without a staff id.",
+            )
         })
     }
 }

@@ -5,6 +5,7 @@
 use async_trait::async_trait;
 use aws_sdk_s3::operation::get_object::GetObjectError;
 use hona_domain::PushError;
+use hona_domain::Reason;
 use hona_domain::documents::received::Location;
 use hona_domain::ports::{ByteStream, DocumentSource, SourceObject};
 
@@ -26,7 +27,7 @@ impl DocumentSource for S3DocumentSource {
     async fn open(&self, location: &Location) -> Result<SourceObject, PushError> {
         if location.bucket != self.bucket {
             return Err(PushError::permanent(
-                "bucket_not_allowed",
+                Reason::BucketNotAllowed,
                 "The event names an S3 bucket this function is not configured to read (HONA_DOCUMENTS_BUCKET).",
             ));
         }
@@ -46,12 +47,12 @@ impl DocumentSource for S3DocumentSource {
                 });
                 if missing {
                     PushError::permanent(
-                        "object_missing",
+                        Reason::ObjectMissing,
                         "The file is not in S3 (no such bucket, key or version); Hona must send it again.",
                     )
                 } else {
                     PushError::transient(
-                        "s3_unavailable",
+                        Reason::S3Unavailable,
                         format!(
                             "Reading the file from S3 failed: {}",
                             aws_smithy_types::error::display::DisplayErrorContext(&e)
@@ -62,7 +63,7 @@ impl DocumentSource for S3DocumentSource {
         let length = out.content_length().unwrap_or(-1);
         let Ok(length) = u64::try_from(length) else {
             return Err(PushError::transient(
-                "s3_unavailable",
+                Reason::S3Unavailable,
                 "S3 did not say how long the file is.",
             ));
         };

@@ -2,6 +2,7 @@
 //! and in-memory fakes of every port.
 
 use aws_adapters::lambda::handle;
+use hona_domain::Reason;
 use hona_domain::communications::{CommunicationsLog, Messages};
 use hona_domain::fakes::*;
 use hona_domain::ids::{IntegrationId, OrgId, StaffId};
@@ -80,7 +81,7 @@ async fn a_transient_failure_is_reported_by_message_id() {
     w.mycase
         .firm("int_mycase_3f9a")
         .fail_next(hona_domain::PushError::transient(
-            "mycase_unavailable",
+            Reason::MyCaseUnavailable,
             "503",
         ));
     let response = handle(&w.pipeline, fixture("log-messages.json"), deadline())
@@ -129,7 +130,7 @@ async fn an_eventbridge_event_that_must_be_retried_is_an_error() {
     w.mycase
         .firm("int_mycase_3f9a")
         .fail_next(hona_domain::PushError::transient(
-            "mycase_unavailable",
+            Reason::MyCaseUnavailable,
             "503",
         ));
     let result = handle(

@@ -1,31 +1,50 @@
 //! How a push can fail, split the one way that matters to the pipeline: will trying
 //! again help (transient) or not (permanent, dead-lettered with its reason).
 
+use crate::reason::Reason;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// A push that did not land. `kind` is machine-readable and stable (the ledger, the
-/// dead letter and the status page key on it); `reason` is a plain sentence for an
+/// A push that did not land. `reason` is machine-readable and stable (the ledger, the
+/// dead letter and the status page key on it); `detail` is a plain sentence for an
 /// operator. Neither may hold personal data.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+///
+/// The same value is what a push returns, what the ledger records as
+/// [`Outcome::Failed`](crate::outcome::Outcome::Failed) and what the dead letter carries.
+/// Its serde names are the ledger's (`kind`, `reason`), so stored rows read as they are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub struct PushError {
-    pub kind: String,
-    pub reason: String,
+    #[serde(rename = "kind")]
+    pub reason: Reason,
+    #[serde(rename = "reason")]
+    pub detail: String,
+    /// Permanent failures go to the dead-letter queue; others are retried.
     pub permanent: bool,
 }
 
 impl PushError {
-    pub fn permanent(kind: impl Into<String>, reason: impl Into<String>) -> Self {
+    pub fn permanent(reason: Reason, detail: impl Into<String>) -> Self {
         Self {
-            kind: kind.into(),
-            reason: reason.into(),
+            reason,
+            detail: detail.into(),
             permanent: true,
         }
     }
-    pub fn transient(kind: impl Into<String>, reason: impl Into<String>) -> Self {
+    pub fn transient(reason: Reason, detail: impl Into<String>) -> Self {
         Self {
-            kind: kind.into(),
-            reason: reason.into(),
+            reason,
+            detail: detail.into(),
             permanent: false,
+        }
+    }
+
+    /// The HTTP status an API answers this failure with: the reason's
+    /// ([`Reason::http_status`]), except that a transient failure is always 503.
+    pub fn http_status(&self) -> u16 {
+        if self.permanent {
+            self.reason.http_status()
+        } else {
+            503
         }
     }
 }
@@ -37,7 +56,7 @@ impl fmt::Display for PushError {
         } else {
             "transient"
         };
-        write!(f, "{class} {}: {}", self.kind, self.reason)
+        write!(f, "{class} {}: {}", self.reason, self.detail)
     }
 }
 
@@ -61,9 +80,16 @@ impl StoreError {
     }
 }
 
+impl StoreError {
+    /// The reason a failure of this store is recorded with: `{store}_unavailable`.
+    pub fn reason(&self) -> Reason {
+        Reason::unavailable(self.store)
+    }
+}
+
 impl From<StoreError> for PushError {
     fn from(e: StoreError) -> Self {
-        PushError::transient(format!("{}_unavailable", e.store), e.to_string())
+        PushError::transient(e.reason(), e.to_string())
     }
 }
 

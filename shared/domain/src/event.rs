@@ -138,6 +138,26 @@ pub struct BadInput {
     pub event_type: Option<String>,
 }
 
+impl From<BadInputReason> for crate::reason::Reason {
+    fn from(reason: BadInputReason) -> Self {
+        use crate::reason::Reason;
+        match reason {
+            BadInputReason::InvalidJson => Reason::InvalidJson,
+            BadInputReason::UnknownType => Reason::UnknownType,
+            BadInputReason::UnsupportedType => Reason::UnsupportedType,
+            BadInputReason::MissingField => Reason::MissingField,
+            BadInputReason::InvalidField => Reason::InvalidField,
+        }
+    }
+}
+
+/// Bad input as the failure the ledger and the dead letter record (always permanent).
+impl From<&BadInput> for crate::error::PushError {
+    fn from(bad: &BadInput) -> Self {
+        crate::error::PushError::permanent(bad.reason.into(), bad.detail.clone())
+    }
+}
+
 /// Parses one queue message body into an event for a push that handles `accepts`.
 ///
 /// Accepts the plain event object, or an EventBridge event whose `detail` is it.

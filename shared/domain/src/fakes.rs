@@ -8,11 +8,11 @@ use crate::integration::Integration;
 use crate::outcome::{Landed, LedgerEntry, Outcome};
 use crate::ports::{
     ByteStream, CaseDocuments, CaseThreads, Claim, ClientContact, ClientLookup, Clients,
-    Communications, Connect, DUPLICATE_EMAIL, DeadLetter, DeadLetters, DocumentSource,
-    IdempotencyStore, IntegrationStore, LeadConversions, LeadSlot, Ledger, NewClientContact,
-    PhoneField, SourceObject, ThreadSlot, UploadFailure, UploadRecord, UploadRecords, UploadSlot,
-    UploadTarget,
+    Communications, Connect, DeadLetter, DeadLetters, DocumentSource, IdempotencyStore,
+    IntegrationStore, LeadConversions, LeadSlot, Ledger, NewClientContact, PhoneField,
+    SourceObject, ThreadSlot, UploadFailure, UploadRecord, UploadRecords, UploadSlot, UploadTarget,
 };
+use crate::reason::Reason;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::collections::{HashMap, VecDeque};
@@ -114,6 +114,7 @@ impl Ledger for MemoryLedger {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeadLetterRecord {
     pub body: String,
+    /// As the dead-letter queue's `hona.reason` attribute spells it.
     pub reason: String,
     pub detail: String,
     pub group: Option<String>,
@@ -138,8 +139,8 @@ impl DeadLetters for MemoryDeadLetters {
     async fn send(&self, letter: &DeadLetter<'_>) -> Result<(), StoreError> {
         self.0.lock().unwrap().push(DeadLetterRecord {
             body: letter.body.to_owned(),
-            reason: letter.reason.to_owned(),
-            detail: letter.detail.to_owned(),
+            reason: letter.failure.reason.to_string(),
+            detail: letter.failure.detail.clone(),
             group: letter.group.map(str::to_owned),
         });
         Ok(())
@@ -271,7 +272,7 @@ impl FakeMyCase {
             return Err(e);
         }
         if case.is_some_and(|c| self.missing_cases.lock().unwrap().contains(&c)) {
-            return Err(PushError::permanent("not_found", "no such case"));
+            return Err(PushError::permanent(Reason::NotFound, "no such case"));
         }
         let mut id = self.next_id.lock().unwrap();
         *id += 1;
@@ -463,7 +464,7 @@ impl Clients for FakeClientBook {
         if let Some(email) = &client.email
             && self.all().iter().any(|c| same(&c.email, email))
         {
-            return Err(PushError::permanent(DUPLICATE_EMAIL, "email taken"));
+            return Err(PushError::permanent(Reason::DuplicateEmail, "email taken"));
         }
         let id = self.add(FakeClient {
             id: 0,
@@ -597,7 +598,10 @@ impl DocumentSource for MemoryDocumentSource {
             .get(&(location.bucket.clone(), location.key.clone()))
             .cloned()
             .ok_or_else(|| {
-                PushError::permanent("object_missing", "The file is not in S3 (no such key).")
+                PushError::permanent(
+                    Reason::ObjectMissing,
+                    "The file is not in S3 (no such key).",
+                )
             })?;
         let length = bytes.len() as u64;
         let chunks: Vec<std::io::Result<bytes::Bytes>> = (0..bytes.len())
@@ -701,7 +705,7 @@ impl CaseDocuments for FakeCaseDocuments {
         let d = docs
             .iter_mut()
             .find(|d| d.id == document_id)
-            .ok_or_else(|| PushError::permanent("not_found", "MyCase has no such record."))?;
+            .ok_or_else(|| PushError::permanent(Reason::NotFound, "MyCase has no such record."))?;
         d.versions.push(None);
         let n = d.versions.len();
         drop(docs);

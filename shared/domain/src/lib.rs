@@ -6,6 +6,8 @@
 //! - [`push_types`]: the five push types: [`communications`] (2-Way Messages and
 //!   Notifications), [`documents`], [`forms`] (Form Field Mapping) and [`leads`].
 //! - [`ports`]: the small traits at the I/O edge, implemented elsewhere.
+//! - [`reason`]: every reason an event is skipped, failed or retried, one enum with its
+//!   stored spelling, permanence, HTTP status and diagnosis.
 //!
 //! What this crate must not depend on: an HTTP client, the AWS SDK, or signing keys. The
 //! MyCase adapter (`shared/mycase-adapter`) and the AWS adapters (`shared/aws-adapters`)
@@ -21,6 +23,7 @@ pub mod outcome;
 pub mod pipeline;
 pub mod ports;
 pub mod push_types;
+pub mod reason;
 
 pub use push_types::{communications, documents, forms, leads};
 
@@ -29,6 +32,7 @@ pub mod fakes;
 
 pub use error::{PushError, StoreError};
 pub use pipeline::{Deadline, Disposition, Pipeline, Push, PushContext, RecordResult, Stores};
+pub use reason::Reason;
 
 #[cfg(test)]
 mod pipeline_tests;

@@ -1,6 +1,8 @@
 //! What one event did: the records the ledger and the idempotency store keep.
 
+use crate::error::PushError;
 use crate::ids::{CaseId, EventId, IntegrationId};
+use crate::reason::Reason;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -49,15 +51,15 @@ impl MyCaseRef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Remark {
     /// Machine-readable, e.g. `value_does_not_fit`.
-    pub kind: String,
+    pub kind: Reason,
     /// A plain sentence naming what (a question id, a field id), never a value.
     pub detail: String,
 }
 
 impl Remark {
-    pub fn new(kind: impl Into<String>, detail: impl Into<String>) -> Self {
+    pub fn new(kind: Reason, detail: impl Into<String>) -> Self {
         Self {
-            kind: kind.into(),
+            kind,
             detail: detail.into(),
         }
     }
@@ -87,7 +89,7 @@ pub enum Pushed {
     Landed(Landed),
     Skipped {
         /// Machine-readable, e.g. `no_lead_automation`.
-        reason: String,
+        reason: Reason,
     },
 }
 
@@ -97,27 +99,18 @@ impl From<Landed> for Pushed {
     }
 }
 
-/// The ledger's verdict on one event.
+/// The ledger's verdict on one event: what the push returned, as it returned it.
+/// Serialized with an `outcome` tag beside the fields of the value it holds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
-    Landed {
-        refs: Vec<MyCaseRef>,
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        remarks: Vec<Remark>,
-    },
+    Landed(Landed),
     Skipped {
         /// Machine-readable, e.g. `integration_inactive`.
-        reason: String,
+        reason: Reason,
     },
-    Failed {
-        /// Machine-readable kind, e.g. `mycase_rejected_422`, `case_not_found`.
-        kind: String,
-        /// A plain sentence for the operator; never personal data.
-        reason: String,
-        /// Permanent failures go to the dead-letter queue; others are retried.
-        permanent: bool,
-    },
+    /// Permanent failures went to the dead-letter queue; others are retried.
+    Failed(PushError),
 }
 
 impl Outcome {

@@ -7,6 +7,7 @@ use crate::ids::EventId;
 use crate::integration::Integration;
 use crate::outcome::{Landed, LedgerEntry, Outcome, PushType, Pushed};
 use crate::ports::{Claim, DeadLetter, DeadLetters, IdempotencyStore, IntegrationStore, Ledger};
+use crate::reason::Reason;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
@@ -75,17 +76,17 @@ pub enum Disposition {
     /// Pushed by an earlier delivery; nothing sent again.
     AlreadyLanded,
     /// Recorded as skipped, with the reason (e.g. `integration_inactive`); replayable.
-    Skipped(String),
-    /// Sent to the dead-letter queue with this machine-readable reason.
-    DeadLettered(String),
+    Skipped(Reason),
+    /// Sent to the dead-letter queue with this reason.
+    DeadLettered(Reason),
 }
 
 /// Acknowledge the message, or leave it on the queue to be retried.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RecordResult {
     Done(Disposition),
-    /// Retry later; the kind says why (for counts, never for the client's data).
-    Retry(String),
+    /// Retry later; the reason says why (for counts, never for the client's data).
+    Retry(Reason),
 }
 
 /// The ports the pipeline needs besides the push itself.
@@ -106,6 +107,13 @@ pub struct Pipeline<P: Push> {
 /// invocation is never overtaken, and a crashed one is retried soon after.
 const CLAIM_GRACE: chrono::Duration = chrono::Duration::seconds(10);
 
+/// Where one queue message came from: its body (kept for replay) and its FIFO group.
+#[derive(Clone, Copy)]
+struct Delivery<'a> {
+    body: &'a str,
+    group: Option<&'a str>,
+}
+
 impl<P: Push> Pipeline<P> {
     pub fn new(push: P, stores: Stores) -> Self {
         Self { push, stores }
@@ -123,9 +131,10 @@ impl<P: Push> Pipeline<P> {
         group: Option<&str>,
         deadline: Deadline,
     ) -> RecordResult {
+        let delivery = Delivery { body, group };
         let event = match parse_event::<P::Data>(body, P::ACCEPTS) {
             Ok(event) => event,
-            Err(bad) => return self.refuse(body, group, bad).await,
+            Err(bad) => return self.refuse(delivery, bad).await,
         };
         let span = info_span!(
             "event",
@@ -134,145 +143,157 @@ impl<P: Push> Pipeline<P> {
             integration_id = %event.integration_id,
             case_id = event.case_id().map(|c| c.get()),
         );
-        self.process_event(body, group, &event, deadline)
+        self.process_event(delivery, &event, deadline)
             .instrument(span)
             .await
     }
 
     async fn process_event(
         &self,
-        body: &str,
-        group: Option<&str>,
+        delivery: Delivery<'_>,
         event: &Event<P::Data>,
         deadline: Deadline,
     ) -> RecordResult {
         let started = std::time::Instant::now();
-        let stores = &self.stores;
-
-        // Gate: the integration must exist, belong to the event's firm, and be Active.
-        let integration = match stores.integrations.get(&event.integration_id).await {
-            Ok(Some(i)) => i,
-            Ok(None) => {
-                let failure = PushError::permanent(
-                    "unknown_integration",
-                    "No integration with this id is configured.",
-                );
-                return self.fail_permanently(body, group, event, failure).await;
-            }
-            Err(e) => {
-                warn!(error = %e, "integration store unavailable");
-                return RecordResult::Retry("integration_store_unavailable".into());
-            }
+        let integration = match self.gate(delivery, event).await {
+            Ok(integration) => integration,
+            Err(done) => return done,
         };
-        if integration.org_id != event.org_id {
-            // Never send one firm's data to another firm's MyCase account.
-            let failure = PushError::permanent(
-                "org_mismatch",
-                "The event's org does not own this integration; nothing was sent.",
-            );
-            return self.fail_permanently(body, group, event, failure).await;
+        if let Err(done) = self.claim(event, deadline).await {
+            return done;
         }
-        if !integration.active {
-            let outcome = Outcome::Skipped {
-                reason: "integration_inactive".into(),
-            };
-            return match self.record(event, outcome, Some(body)).await {
-                Ok(()) => {
-                    info!(
-                        outcome = "skipped",
-                        reason = "integration_inactive",
-                        "event skipped"
-                    );
-                    RecordResult::Done(Disposition::Skipped("integration_inactive".into()))
-                }
-                Err(kind) => RecordResult::Retry(kind),
-            };
-        }
-
-        // Idempotency: one effect per event id, however often it is delivered.
-        let claim = stores
-            .idempotency
-            .claim(&event.id, deadline.wall + CLAIM_GRACE)
-            .await;
-        match claim {
-            Ok(Claim::Acquired) => {}
-            Ok(Claim::AlreadyLanded(landed)) => {
-                // The ledger may have missed it if the first delivery died after landing.
-                let outcome = Outcome::Landed {
-                    refs: landed.refs,
-                    remarks: landed.remarks,
-                };
-                let _ = self.record(event, outcome, None).await;
-                info!(
-                    outcome = "already_landed",
-                    "duplicate delivery; nothing sent"
-                );
-                return RecordResult::Done(Disposition::AlreadyLanded);
-            }
-            Ok(Claim::InProgress) => {
-                info!("event is being pushed by another invocation; retry later");
-                return RecordResult::Retry("in_progress_elsewhere".into());
-            }
-            Err(e) => {
-                warn!(error = %e, "idempotency store unavailable");
-                return RecordResult::Retry("idempotency_store_unavailable".into());
-            }
-        }
-
         let ctx = PushContext {
             integration: &integration,
             deadline,
         };
         match self.push.push(&ctx, event).await {
+            Ok(Pushed::Landed(landed)) => self.landed(event, landed, started).await,
             Ok(Pushed::Skipped { reason }) => {
                 // Nothing was sent: free the claim so a redelivery decides afresh.
-                if let Err(e) = stores.idempotency.release(&event.id).await {
-                    warn!(error = %e, "could not release the idempotency claim");
-                }
-                info!(outcome = "skipped", reason = %reason, "event skipped");
-                let outcome = Outcome::Skipped {
-                    reason: reason.clone(),
-                };
-                match self.record(event, outcome, Some(body)).await {
-                    Ok(()) => RecordResult::Done(Disposition::Skipped(reason)),
-                    Err(kind) => RecordResult::Retry(kind),
-                }
-            }
-            Ok(Pushed::Landed(landed)) => {
-                self.complete(event, &landed).await;
-                let remarks = landed.remarks.len();
-                let outcome = Outcome::Landed {
-                    refs: landed.refs,
-                    remarks: landed.remarks,
-                };
-                let _ = self.record(event, outcome, None).await;
-                info!(
-                    outcome = "landed",
-                    push_type = P::PUSH_TYPE.as_str(),
-                    remarks,
-                    duration_ms = started.elapsed().as_millis() as u64,
-                    "event landed in MyCase"
-                );
-                RecordResult::Done(Disposition::Landed)
+                self.release(event).await;
+                self.skip(delivery, event, reason).await
             }
             Err(failure) => {
-                if let Err(e) = stores.idempotency.release(&event.id).await {
-                    // The claim then lapses at its deadline; the retry waits for that.
-                    warn!(error = %e, "could not release the idempotency claim");
-                }
+                // If the release fails, the claim lapses at its deadline; the retry waits.
+                self.release(event).await;
                 if failure.permanent {
-                    self.fail_permanently(body, group, event, failure).await
+                    self.fail_permanently(delivery, event, failure).await
                 } else {
-                    warn!(kind = %failure.kind, "push failed; will retry");
-                    let outcome = Outcome::Failed {
-                        kind: failure.kind.clone(),
-                        reason: failure.reason.clone(),
-                        permanent: false,
-                    };
-                    let _ = self.record(event, outcome, Some(body)).await;
-                    RecordResult::Retry(failure.kind)
+                    warn!(kind = %failure.reason, "push failed; will retry");
+                    let reason = failure.reason.clone();
+                    let _ = self
+                        .record(event, Outcome::Failed(failure), Some(delivery.body))
+                        .await;
+                    RecordResult::Retry(reason)
                 }
             }
+        }
+    }
+
+    /// The gate: the integration must exist, belong to the event's firm, and be Active.
+    /// `Err` is how the message ended when it may not pass.
+    async fn gate(
+        &self,
+        delivery: Delivery<'_>,
+        event: &Event<P::Data>,
+    ) -> Result<Integration, RecordResult> {
+        let refused = match self.stores.integrations.get(&event.integration_id).await {
+            Ok(Some(i)) if i.org_id != event.org_id => {
+                // Never send one firm's data to another firm's MyCase account.
+                PushError::permanent(
+                    Reason::OrgMismatch,
+                    "The event's org does not own this integration; nothing was sent.",
+                )
+            }
+            Ok(Some(i)) if !i.active => {
+                return Err(self
+                    .skip(delivery, event, Reason::IntegrationInactive)
+                    .await);
+            }
+            Ok(Some(i)) => return Ok(i),
+            Ok(None) => PushError::permanent(
+                Reason::UnknownIntegration,
+                "No integration with this id is configured.",
+            ),
+            Err(e) => {
+                warn!(error = %e, "integration store unavailable");
+                return Err(RecordResult::Retry(Reason::IntegrationStoreUnavailable));
+            }
+        };
+        Err(self.fail_permanently(delivery, event, refused).await)
+    }
+
+    /// Idempotency: one effect per event id, however often it is delivered. `Ok` when
+    /// this invocation now holds the event; `Err` is how the message ended otherwise.
+    async fn claim(&self, event: &Event<P::Data>, deadline: Deadline) -> Result<(), RecordResult> {
+        let claim = self
+            .stores
+            .idempotency
+            .claim(&event.id, deadline.wall + CLAIM_GRACE)
+            .await;
+        match claim {
+            Ok(Claim::Acquired) => Ok(()),
+            Ok(Claim::AlreadyLanded(landed)) => {
+                // The ledger may have missed it if the first delivery died after landing.
+                let _ = self.record(event, Outcome::Landed(landed), None).await;
+                info!(
+                    outcome = "already_landed",
+                    "duplicate delivery; nothing sent"
+                );
+                Err(RecordResult::Done(Disposition::AlreadyLanded))
+            }
+            Ok(Claim::InProgress) => {
+                info!("event is being pushed by another invocation; retry later");
+                Err(RecordResult::Retry(Reason::InProgressElsewhere))
+            }
+            Err(e) => {
+                warn!(error = %e, "idempotency store unavailable");
+                Err(RecordResult::Retry(Reason::IdempotencyStoreUnavailable))
+            }
+        }
+    }
+
+    async fn release(&self, event: &Event<P::Data>) {
+        if let Err(e) = self.stores.idempotency.release(&event.id).await {
+            warn!(error = %e, "could not release the idempotency claim");
+        }
+    }
+
+    async fn landed(
+        &self,
+        event: &Event<P::Data>,
+        landed: Landed,
+        started: std::time::Instant,
+    ) -> RecordResult {
+        self.complete(event, &landed).await;
+        let remarks = landed.remarks.len();
+        let _ = self.record(event, Outcome::Landed(landed), None).await;
+        info!(
+            outcome = "landed",
+            push_type = P::PUSH_TYPE.as_str(),
+            remarks,
+            duration_ms = started.elapsed().as_millis() as u64,
+            "event landed in MyCase"
+        );
+        RecordResult::Done(Disposition::Landed)
+    }
+
+    /// Nothing to push (now): ledger it as skipped with the event, so it can be replayed.
+    async fn skip(
+        &self,
+        delivery: Delivery<'_>,
+        event: &Event<P::Data>,
+        reason: Reason,
+    ) -> RecordResult {
+        let outcome = Outcome::Skipped {
+            reason: reason.clone(),
+        };
+        match self.record(event, outcome, Some(delivery.body)).await {
+            Ok(()) => {
+                info!(outcome = "skipped", reason = %reason, "event skipped");
+                RecordResult::Done(Disposition::Skipped(reason))
+            }
+            Err(ledger) => RecordResult::Retry(ledger),
         }
     }
 
@@ -292,38 +313,33 @@ impl<P: Push> Pipeline<P> {
     /// A permanent failure: ledger it, dead-letter it with its reason, acknowledge it.
     async fn fail_permanently(
         &self,
-        body: &str,
-        group: Option<&str>,
+        delivery: Delivery<'_>,
         event: &Event<P::Data>,
         failure: PushError,
     ) -> RecordResult {
-        warn!(kind = %failure.kind, "push failed permanently; dead-lettering");
-        let outcome = Outcome::Failed {
-            kind: failure.kind.clone(),
-            reason: failure.reason.clone(),
-            permanent: true,
-        };
-        let _ = self.record(event, outcome, Some(body)).await;
+        warn!(kind = %failure.reason, "push failed permanently; dead-lettering");
+        let outcome = Outcome::Failed(failure.clone());
+        let _ = self.record(event, outcome, Some(delivery.body)).await;
         let letter = DeadLetter {
-            body,
-            reason: &failure.kind,
-            detail: &failure.reason,
+            body: delivery.body,
+            failure: &failure,
             event_id: Some(&event.id),
             integration_id: Some(&event.integration_id),
-            group,
+            group: delivery.group,
         };
         self.dead_letter(&letter).await
     }
 
     /// Bad input: no push can ever take it. Dead-letter it with the reason; record it
     /// in the ledger too when the ids were readable, so the firm's status shows it.
-    async fn refuse(&self, body: &str, group: Option<&str>, bad: BadInput) -> RecordResult {
+    async fn refuse(&self, delivery: Delivery<'_>, bad: BadInput) -> RecordResult {
         warn!(
             reason = bad.reason.as_str(),
             detail = %bad.detail,
             event_id = bad.event_id.as_ref().map(EventId::as_str),
             "bad input; dead-lettering"
         );
+        let failure = PushError::from(&bad);
         if let (Some(event_id), Some(integration_id)) = (&bad.event_id, &bad.integration_id) {
             let entry = LedgerEntry {
                 integration_id: integration_id.clone(),
@@ -333,45 +349,42 @@ impl<P: Push> Pipeline<P> {
                 case_id: None,
                 event_time: String::new(),
                 recorded_at: Utc::now(),
-                outcome: Outcome::Failed {
-                    kind: bad.reason.as_str().into(),
-                    reason: bad.detail.clone(),
-                    permanent: true,
-                },
-                event_json: Some(body.to_owned()),
+                outcome: Outcome::Failed(failure.clone()),
+                event_json: Some(delivery.body.to_owned()),
             };
             if let Err(e) = self.stores.ledger.record(&entry).await {
                 warn!(error = %e, "could not record the refused event in the ledger");
             }
         }
         let letter = DeadLetter {
-            body,
-            reason: bad.reason.as_str(),
-            detail: &bad.detail,
+            body: delivery.body,
+            failure: &failure,
             event_id: bad.event_id.as_ref(),
             integration_id: bad.integration_id.as_ref(),
-            group,
+            group: delivery.group,
         };
         self.dead_letter(&letter).await
     }
 
     async fn dead_letter(&self, letter: &DeadLetter<'_>) -> RecordResult {
         match self.stores.dead_letters.send(letter).await {
-            Ok(()) => RecordResult::Done(Disposition::DeadLettered(letter.reason.to_owned())),
+            Ok(()) => RecordResult::Done(Disposition::DeadLettered(letter.failure.reason.clone())),
             Err(e) => {
                 // Not acknowledged: SQS redelivers it and, at worst, redrives it itself.
                 warn!(error = %e, "dead-letter queue unavailable; leaving the message to retry");
-                RecordResult::Retry("dead_letter_queue_unavailable".into())
+                RecordResult::Retry(Reason::DeadLetterQueueUnavailable)
             }
         }
     }
 
+    /// Writes the event's ledger row; `Err` is the reason to retry with when the
+    /// ledger did not answer.
     async fn record(
         &self,
         event: &Event<P::Data>,
         outcome: Outcome,
         body: Option<&str>,
-    ) -> Result<(), String> {
+    ) -> Result<(), Reason> {
         let entry = LedgerEntry {
             integration_id: event.integration_id.clone(),
             event_id: event.id.clone(),
@@ -385,7 +398,7 @@ impl<P: Push> Pipeline<P> {
         };
         self.stores.ledger.record(&entry).await.map_err(|e| {
             warn!(error = %e, "ledger unavailable");
-            "ledger_unavailable".to_owned()
+            Reason::LedgerUnavailable
         })
     }
 }

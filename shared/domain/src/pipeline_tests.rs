@@ -6,11 +6,18 @@ use crate::communications::{CommunicationsLog, Messages, Notifications};
 use crate::fakes::*;
 use crate::ids::{EventId, IntegrationId, OrgId, StaffId};
 use crate::integration::{Integration, LogTarget};
-use crate::outcome::Outcome;
+use crate::outcome::{Landed, Outcome};
 use crate::pipeline::{Deadline, Disposition, Pipeline, RecordResult, Stores};
 use crate::ports::{CaseThreads, Claim, IdempotencyStore};
+use crate::reason::Reason;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// A push type's own skip reason, one the vocabulary does not know: it must reach the
+/// ledger and the batch unchanged.
+fn nothing_to_push() -> Reason {
+    Reason::Other("nothing_to_push".into())
+}
 
 struct World {
     integrations: Arc<MemoryIntegrations>,
@@ -153,7 +160,7 @@ async fn messages_and_notifications_share_one_thread_per_case() {
             && texts[2].contains("\nthird\n")
     );
     assert!(
-        matches!(w.ledger.outcome("int_a", "evt_2"), Some(Outcome::Landed { refs, .. }) if refs.len() == 2)
+        matches!(w.ledger.outcome("int_a", "evt_2"), Some(Outcome::Landed(Landed { refs, .. })) if refs.len() == 2)
     );
     assert!(
         w.mycase.firm("int_b").posted().is_empty(),
@@ -192,7 +199,7 @@ async fn an_inactive_integration_skips_and_a_replay_after_activation_lands_once(
     let body = message("evt_1", "int_a", "org_a", 41, "while inactive");
     assert_eq!(
         m.process(&body, None, soon()).await,
-        RecordResult::Done(Disposition::Skipped("integration_inactive".into()))
+        RecordResult::Done(Disposition::Skipped(Reason::IntegrationInactive))
     );
     assert!(w.mycase.firm("int_a").posted().is_empty());
     let skipped = w
@@ -204,7 +211,7 @@ async fn an_inactive_integration_skips_and_a_replay_after_activation_lands_once(
     assert_eq!(
         skipped.outcome,
         Outcome::Skipped {
-            reason: "integration_inactive".into()
+            reason: Reason::IntegrationInactive
         }
     );
     let kept = skipped.event_json.expect("the event is kept for replay");
@@ -293,10 +300,10 @@ async fn bad_input_is_dead_lettered_with_a_reason_and_good_events_still_land() {
     assert_eq!(letters[2].group.as_deref(), Some("g41"));
     assert!(matches!(
         w.ledger.outcome("int_a", "evt_9"),
-        Some(Outcome::Failed {
+        Some(Outcome::Failed(PushError {
             permanent: true,
             ..
-        })
+        }))
     ));
 }
 
@@ -307,12 +314,12 @@ async fn one_firms_event_never_reaches_another_firm() {
     let body = message("evt_1", "int_b", "org_a", 41, "wrong firm");
     assert_eq!(
         m.process(&body, None, soon()).await,
-        RecordResult::Done(Disposition::DeadLettered("org_mismatch".into()))
+        RecordResult::Done(Disposition::DeadLettered(Reason::OrgMismatch))
     );
     let body = message("evt_2", "int_zzz", "org_a", 41, "no such integration");
     assert_eq!(
         m.process(&body, None, soon()).await,
-        RecordResult::Done(Disposition::DeadLettered("unknown_integration".into()))
+        RecordResult::Done(Disposition::DeadLettered(Reason::UnknownIntegration))
     );
     assert!(w.mycase.firm("int_a").posted().is_empty());
     assert!(w.mycase.firm("int_b").posted().is_empty());
@@ -323,18 +330,18 @@ async fn a_transient_failure_is_retried_and_then_lands_once() {
     let w = World::new();
     let m = w.messages();
     let firm = w.mycase.firm("int_a");
-    firm.fail_next(PushError::transient("mycase_unavailable", "503"));
+    firm.fail_next(PushError::transient(Reason::MyCaseUnavailable, "503"));
     let body = message("evt_1", "int_a", "org_a", 41, "hello");
     assert_eq!(
         m.process(&body, None, soon()).await,
-        RecordResult::Retry("mycase_unavailable".into())
+        RecordResult::Retry(Reason::MyCaseUnavailable)
     );
     assert!(matches!(
         w.ledger.outcome("int_a", "evt_1"),
-        Some(Outcome::Failed {
+        Some(Outcome::Failed(PushError {
             permanent: false,
             ..
-        })
+        }))
     ));
     assert_eq!(
         m.process(&body, None, soon()).await,
@@ -360,7 +367,7 @@ async fn a_missing_case_is_a_permanent_failure_with_a_plain_reason() {
     let body = message("evt_1", "int_a", "org_a", 77, "hello");
     assert_eq!(
         m.process(&body, None, soon()).await,
-        RecordResult::Done(Disposition::DeadLettered("case_not_found".into()))
+        RecordResult::Done(Disposition::DeadLettered(Reason::CaseNotFound))
     );
     // The claim was released: after the case link is fixed, a replay can land.
     let event = EventId::parse("evt_1").unwrap();
@@ -386,7 +393,7 @@ async fn a_claim_left_by_a_crashed_invocation_lapses_and_the_event_lands() {
         .unwrap();
     assert_eq!(
         m.process(&body, None, soon()).await,
-        RecordResult::Retry("in_progress_elsewhere".into())
+        RecordResult::Retry(Reason::InProgressElsewhere)
     );
     assert!(w.mycase.firm("int_a").posted().is_empty());
     // Its deadline passed (the invocation died): the event is pushed.
@@ -438,7 +445,7 @@ async fn a_fifo_group_stops_at_its_first_failure_and_other_groups_go_on() {
     // Case 41's first thread creation fails transiently.
     w.mycase
         .firm("int_a")
-        .fail_next(PushError::transient("mycase_unavailable", "503"));
+        .fail_next(PushError::transient(Reason::MyCaseUnavailable, "503"));
     let batch = vec![
         QueueMessage {
             message_id: "a1".into(),
@@ -564,13 +571,13 @@ impl crate::Push for Decides {
     ) -> Result<crate::outcome::Pushed, PushError> {
         if event.data["body"] == "skip me" {
             return Ok(crate::outcome::Pushed::Skipped {
-                reason: "nothing_to_push".into(),
+                reason: nothing_to_push(),
             });
         }
         let mut landed =
             crate::outcome::Landed::new(vec![crate::outcome::MyCaseRef::new("case", 7)]);
         landed.remarks.push(crate::outcome::Remark::new(
-            "value_does_not_fit",
+            Reason::ValueDoesNotFit,
             "question q_1",
         ));
         Ok(landed.into())
@@ -585,12 +592,12 @@ async fn a_push_can_skip_an_event_and_a_redelivery_decides_again() {
     for _ in 0..2 {
         assert_eq!(
             p.process(&body, None, soon()).await,
-            RecordResult::Done(Disposition::Skipped("nothing_to_push".into()))
+            RecordResult::Done(Disposition::Skipped(nothing_to_push()))
         );
     }
     assert!(matches!(
         w.ledger.outcome("int_a", "evt_skip"),
-        Some(Outcome::Skipped { reason }) if reason == "nothing_to_push"
+        Some(Outcome::Skipped { reason }) if reason == nothing_to_push()
     ));
     // Nothing was claimed for good: the claim was released, not completed.
     assert_eq!(
@@ -615,12 +622,12 @@ async fn remarks_on_a_landed_event_reach_the_ledger() {
         RecordResult::Done(Disposition::Landed)
     );
     match w.ledger.outcome("int_a", "evt_remark") {
-        Some(Outcome::Landed { refs, remarks }) => {
+        Some(Outcome::Landed(Landed { refs, remarks })) => {
             assert_eq!(refs.len(), 1);
             assert_eq!(
                 remarks,
                 vec![crate::outcome::Remark::new(
-                    "value_does_not_fit",
+                    Reason::ValueDoesNotFit,
                     "question q_1"
                 )]
             );

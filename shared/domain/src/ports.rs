@@ -56,10 +56,9 @@ pub trait Ledger: Send + Sync {
 #[derive(Debug, Clone)]
 pub struct DeadLetter<'a> {
     pub body: &'a str,
-    /// Machine-readable: `invalid_json`, `missing_field`, `case_not_found`, …
-    pub reason: &'a str,
-    /// Plain words; field names only, never values.
-    pub detail: &'a str,
+    /// Why: the reason (`invalid_json`, `case_not_found`, …) and plain words naming
+    /// fields only, never values.
+    pub failure: &'a PushError,
     pub event_id: Option<&'a EventId>,
     pub integration_id: Option<&'a IntegrationId>,
     /// The FIFO message group it came from, so a replay keeps its order.
@@ -187,12 +186,9 @@ pub trait Clients: Send + Sync {
     /// Every client the filter returns (all pages).
     async fn find_clients(&self, by: ClientLookup<'_>) -> Result<Vec<ClientContact>, PushError>;
     /// `POST /v1/clients`. A 422 on `/email` (the address belongs to another
-    /// client) is the error kind [`DUPLICATE_EMAIL`].
+    /// client) is the reason [`Reason::DuplicateEmail`](crate::Reason::DuplicateEmail).
     async fn create_client(&self, client: &NewClientContact) -> Result<ClientId, PushError>;
 }
-
-/// The error kind of a `POST /v1/clients` refused because the email is taken.
-pub const DUPLICATE_EMAIL: &str = "duplicate_email";
 
 /// The state of one lead's conversion (DynamoDB `leads`).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,11 +10,12 @@ mod forms;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
+use hona_domain::Reason;
 use hona_domain::error::PushError;
 use hona_domain::ids::{CaseId, ClientId, StaffId};
 use hona_domain::ports::{
     ByteStream, CaseDocuments, ClientContact, ClientLookup, Clients, Communications,
-    DUPLICATE_EMAIL, NewClientContact, PhoneField, UploadFailure, UploadSlot, UploadTarget,
+    NewClientContact, PhoneField, UploadFailure, UploadSlot, UploadTarget,
 };
 use mycase_client::MyCaseClient;
 use mycase_client::MyCaseError;
@@ -70,34 +71,43 @@ impl MyCasePort for dyn hona_domain::forms::CaseFields {
 /// Puts a MyCase failure in the domain's words. Descriptions from MyCase are left
 /// out: they can echo the values that were sent.
 pub fn push_error(e: MyCaseError) -> PushError {
-    let transient = e.is_transient();
-    let status = e.status();
-    let (kind, reason): (String, String) = match &e {
-        MyCaseError::ReconnectNeeded { .. } | MyCaseError::Unauthorized => (
-            "reconnect_needed".into(),
-            "MyCase no longer accepts this integration's tokens; reconnect the firm's MyCase account, then replay.".into(),
-        ),
-        _ if e.is_not_found() => (
-            "not_found".into(),
-            "MyCase has no such record, or this MyCase account cannot see it.".into(),
-        ),
-        MyCaseError::Rejected { status: 403, .. } => (
-            "forbidden".into(),
-            "MyCase refused: the connected user or app lacks the permission for this.".into(),
-        ),
-        _ if !transient => (
-            format!("mycase_{}", e.kind()),
-            format!("MyCase refused the request: {e}"),
-        ),
-        _ => (
-            format!("mycase_{}", e.kind()),
-            format!("MyCase was unavailable{}: {e}", status.map(|s| format!(" ({s})")).unwrap_or_default()),
+    let reason = reason_of(&e);
+    let detail = match reason {
+        Reason::ReconnectNeeded => "MyCase no longer accepts this integration's tokens; reconnect the firm's MyCase account, then replay.".to_owned(),
+        Reason::NotFound => "MyCase has no such record, or this MyCase account cannot see it.".to_owned(),
+        Reason::Forbidden => "MyCase refused: the connected user or app lacks the permission for this.".to_owned(),
+        _ if !e.is_transient() => format!("MyCase refused the request: {e}"),
+        _ => format!(
+            "MyCase was unavailable{}: {e}",
+            e.status().map(|s| format!(" ({s})")).unwrap_or_default()
         ),
     };
-    if transient {
-        PushError::transient(kind, reason)
+    if e.is_transient() {
+        PushError::transient(reason, detail)
     } else {
-        PushError::permanent(kind, reason)
+        PushError::permanent(reason, detail)
+    }
+}
+
+/// The reason for a MyCase failure: the domain's own for what a firm can act on
+/// (reconnect, not found, forbidden), `mycase_…` after the client's error otherwise.
+fn reason_of(e: &MyCaseError) -> Reason {
+    match e {
+        MyCaseError::ReconnectNeeded { .. } | MyCaseError::Unauthorized => Reason::ReconnectNeeded,
+        MyCaseError::Rejected { status, .. } => match status {
+            404 => Reason::NotFound,
+            403 => Reason::Forbidden,
+            400 => Reason::MyCaseRejected400,
+            409 => Reason::MyCaseRejected409,
+            413 => Reason::MyCaseRejected413,
+            422 => Reason::MyCaseRejected422,
+            _ => Reason::MyCaseRejected,
+        },
+        MyCaseError::Unavailable { .. } => Reason::MyCaseUnavailable,
+        MyCaseError::DeadlineReached => Reason::MyCaseDeadlineReached,
+        MyCaseError::Decode { .. } => Reason::MyCaseDecode,
+        MyCaseError::Token(_) => Reason::MyCaseTokenStore,
+        MyCaseError::Upload { .. } => Reason::MyCaseUploadRejected,
     }
 }
 
@@ -202,7 +212,7 @@ impl Clients for MyCase {
         match MyCaseClient::create_client(&self.0, &request).await {
             Ok(created) => ClientId::new(created.id).map_err(|_| {
                 PushError::permanent(
-                    "mycase_decode",
+                    Reason::MyCaseDecode,
                     "MyCase returned a client without a valid id.",
                 )
             }),
@@ -214,7 +224,7 @@ impl Clients for MyCase {
                 .any(|d| d.pointer.as_deref() == Some("/email")) =>
             {
                 Err(PushError::permanent(
-                    DUPLICATE_EMAIL,
+                    Reason::DuplicateEmail,
                     "MyCase refused the new client: its email belongs to another client.",
                 ))
             }

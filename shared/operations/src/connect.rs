@@ -200,7 +200,7 @@ impl ConnectFlow {
         self.oauth
             .authorize_url(&self.signer.sign(&state))
             .await
-            .map_err(|e| ConnectError::Store(e.kind))
+            .map_err(|e| ConnectError::Store(e.reason.to_string()))
     }
 
     /// MyCase's redirect: check the state, exchange the code, store tokens, record the firm.
@@ -237,7 +237,7 @@ impl ConnectFlow {
             .oauth
             .exchange_code(code)
             .await
-            .map_err(|e| ConnectError::Exchange(e.kind))?;
+            .map_err(|e| ConnectError::Exchange(e.reason.to_string()))?;
         let firm_uuid = tokens
             .firm_uuid
             .clone()
@@ -255,7 +255,7 @@ impl ConnectFlow {
             .oauth
             .authorised_by(&tokens)
             .await
-            .map_err(|e| ConnectError::Exchange(e.kind))?;
+            .map_err(|e| ConnectError::Exchange(e.reason.to_string()))?;
         // Tokens before the record: a record pointing at missing tokens would fail every push.
         self.tokens.store(&state.integration_id, &tokens).await?;
         self.admin

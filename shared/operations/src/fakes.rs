@@ -8,6 +8,7 @@ use crate::ports::{
 use crate::settings::{Connection, IntegrationRecord, NightlyHour, SettingsPatch};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use hona_domain::Reason;
 use hona_domain::error::{PushError, StoreError};
 use hona_domain::fakes::MemoryLedger;
 use hona_domain::ids::{IntegrationId, StaffId};
@@ -251,7 +252,10 @@ impl MyCaseOAuth for FakeOAuth {
     }
     async fn exchange_code(&self, code: &str) -> Result<TokenSet, PushError> {
         if self.bad_codes.iter().any(|c| c == code) {
-            return Err(PushError::permanent("reconnect_needed", "invalid_grant"));
+            return Err(PushError::permanent(
+                Reason::ReconnectNeeded,
+                "invalid_grant",
+            ));
         }
         let mut n = self.exchanges.lock().unwrap();
         *n += 1;
@@ -279,7 +283,7 @@ impl MyCaseHealth for FakeHealth {
     async fn keep_alive(&self, i: &Integration) -> Result<(), PushError> {
         if self.revoked.lock().unwrap().contains(&i.id) {
             return Err(PushError::permanent(
-                "reconnect_needed",
+                Reason::ReconnectNeeded,
                 "MyCase refused the refresh token (invalid_grant).",
             ));
         }
@@ -288,7 +292,7 @@ impl MyCaseHealth for FakeHealth {
     }
     async fn check(&self, i: &Integration) -> Result<(), PushError> {
         if self.revoked.lock().unwrap().contains(&i.id) {
-            return Err(PushError::permanent("reconnect_needed", "401"));
+            return Err(PushError::permanent(Reason::ReconnectNeeded, "401"));
         }
         Ok(())
     }

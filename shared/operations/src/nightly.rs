@@ -11,6 +11,7 @@ use crate::ports::{
 use crate::replay;
 use crate::settings::{IntegrationRecord, NightlyHour};
 use chrono::{DateTime, Duration, Timelike, Utc};
+use hona_domain::Reason;
 use hona_domain::StoreError;
 use hona_domain::error::PushError;
 use hona_domain::ids::IntegrationId;
@@ -102,7 +103,7 @@ pub async fn start(
                 admin
                     .record_nightly(
                         &record.integration.id,
-                        &NightlyReport::skipped("integration_inactive", now),
+                        &NightlyReport::skipped(Reason::IntegrationInactive, now),
                     )
                     .await?;
                 report.skipped_inactive += 1;
@@ -143,7 +144,7 @@ pub struct NightlyReport {
     pub status: String,
     /// Machine-readable, when not `ok` (e.g. `integration_inactive`, `reconnect_needed`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<Reason>,
     pub token_refreshed: bool,
     pub connection_ok: bool,
     /// `None`: not run (the connection failed first, or mappings are not available).
@@ -161,12 +162,16 @@ pub struct NightlyReport {
 }
 
 impl NightlyReport {
-    pub fn skipped(reason: &str, now: DateTime<Utc>) -> Self {
+    pub fn skipped(reason: Reason, now: DateTime<Utc>) -> Self {
+        Self::new("skipped", Some(reason), now)
+    }
+
+    fn new(status: &str, reason: Option<Reason>, now: DateTime<Utc>) -> Self {
         Self {
             started_at: now,
             duration_ms: 0,
-            status: "skipped".into(),
-            reason: Some(reason.into()),
+            status: status.into(),
+            reason,
             token_refreshed: false,
             connection_ok: false,
             mappings: None,
@@ -201,48 +206,18 @@ impl NightlyWorker {
         let now = Utc::now();
         let Some(record) = self.admin.record(id).await? else {
             warn!(integration_id = %id, "nightly run for an unknown integration; nothing to do");
-            return Ok(NightlyReport::skipped("unknown_integration", now));
+            return Ok(NightlyReport::skipped(Reason::UnknownIntegration, now));
         };
         let integration = &record.integration;
         if !integration.active {
             // Deactivated since the fan-out.
-            let report = NightlyReport::skipped("integration_inactive", now);
+            let report = NightlyReport::skipped(Reason::IntegrationInactive, now);
             self.admin.record_nightly(id, &report).await?;
             return Ok(report);
         }
-        let mut report = NightlyReport {
-            status: "ok".into(),
-            reason: None,
-            ..NightlyReport::skipped("", now)
-        };
-
-        // 1. The grant: refreshing restarts MyCase's two-week refresh window.
-        match self.health.keep_alive(integration).await {
-            Ok(()) => report.token_refreshed = true,
-            Err(e) => {
-                self.note_failure(&mut report, id, "token_refresh", &e)
-                    .await?
-            }
-        }
-        // 2. The connection, with the tokens we now hold.
-        if report.reason.is_none() {
-            match self.health.check(integration).await {
-                Ok(()) => report.connection_ok = true,
-                Err(e) => self.note_failure(&mut report, id, "connection", &e).await?,
-            }
-        }
-        // 3. Custom-field catalogue and form mappings.
-        if report.connection_ok
-            && let Some(mappings) = &self.mappings
-        {
-            match mappings.refresh_and_recheck(integration, deadline).await {
-                Ok(check) => report.mappings = Some(check),
-                Err(e) => {
-                    warn!(integration_id = %id, kind = %e.kind, "mapping re-check failed");
-                    report.failures.push(format!("mappings: {}", e.kind));
-                }
-            }
-        }
+        let mut report = NightlyReport::new("ok", None, now);
+        self.check_connection(&mut report, integration, deadline)
+            .await?;
         // 4. The day's ledger, and re-driving what failed (only with a working connection:
         //    otherwise each would just fail again).
         let entries = self.ledger.entries(id, LedgerFilter::All).await?;
@@ -282,6 +257,43 @@ impl NightlyWorker {
         Ok(report)
     }
 
+    /// Steps 1 to 3 of a run: refresh the grant, check the connection, then (with a
+    /// working connection) the custom-field catalogue and the form mappings.
+    async fn check_connection(
+        &self,
+        report: &mut NightlyReport,
+        integration: &hona_domain::integration::Integration,
+        deadline: tokio::time::Instant,
+    ) -> Result<(), StoreError> {
+        let id = &integration.id;
+
+        // 1. The grant: refreshing restarts MyCase's two-week refresh window.
+        match self.health.keep_alive(integration).await {
+            Ok(()) => report.token_refreshed = true,
+            Err(e) => self.note_failure(report, id, "token_refresh", &e).await?,
+        }
+        // 2. The connection, with the tokens we now hold.
+        if report.reason.is_none() {
+            match self.health.check(integration).await {
+                Ok(()) => report.connection_ok = true,
+                Err(e) => self.note_failure(report, id, "connection", &e).await?,
+            }
+        }
+        // 3. Custom-field catalogue and form mappings.
+        if report.connection_ok
+            && let Some(mappings) = &self.mappings
+        {
+            match mappings.refresh_and_recheck(integration, deadline).await {
+                Ok(check) => report.mappings = Some(check),
+                Err(e) => {
+                    warn!(integration_id = %id, kind = %e.reason, "mapping re-check failed");
+                    report.failures.push(format!("mappings: {}", e.reason));
+                }
+            }
+        }
+        Ok(())
+    }
+
     async fn note_failure(
         &self,
         report: &mut NightlyReport,
@@ -289,18 +301,18 @@ impl NightlyWorker {
         step: &str,
         e: &PushError,
     ) -> Result<(), StoreError> {
-        warn!(integration_id = %id, step, kind = %e.kind, "nightly step failed");
-        report.failures.push(format!("{step}: {}", e.kind));
-        if e.kind == "reconnect_needed" {
+        warn!(integration_id = %id, step, kind = %e.reason, "nightly step failed");
+        report.failures.push(format!("{step}: {}", e.reason));
+        if e.reason == Reason::ReconnectNeeded {
             report.status = "needs_reconnect".into();
-            report.reason = Some("reconnect_needed".into());
-            self.admin.mark_needs_reconnect(id, &e.reason).await?;
+            report.reason = Some(Reason::ReconnectNeeded);
+            self.admin.mark_needs_reconnect(id, &e.detail).await?;
         } else {
             report.status = "failed".into();
             report.reason = Some(if e.permanent {
-                e.kind.clone()
+                e.reason.clone()
             } else {
-                "connection_failed".into()
+                Reason::ConnectionFailed
             });
         }
         Ok(())
@@ -391,9 +403,9 @@ mod worker_tests {
         ]));
         let ledger = Arc::new(MemoryLedger::default());
         for (id, hours, kind) in [
-            ("evt_1", 3, "mycase_unavailable"),
-            ("evt_2", 2, "case_not_found"),
-            ("evt_3", 2, "missing_field"),
+            ("evt_1", 3, Reason::MyCaseUnavailable),
+            ("evt_2", 2, Reason::CaseNotFound),
+            ("evt_3", 2, Reason::MissingField),
         ] {
             ledger
                 .record(&LedgerEntry {
@@ -404,11 +416,11 @@ mod worker_tests {
                     case_id: None,
                     event_time: String::new(),
                     recorded_at: Utc::now() - Duration::hours(hours),
-                    outcome: Outcome::Failed {
-                        kind: kind.into(),
-                        reason: "r".into(),
+                    outcome: Outcome::Failed(PushError {
+                        reason: kind,
+                        detail: "r".into(),
                         permanent: true,
-                    },
+                    }),
                     event_json: Some("{}".into()),
                 })
                 .await
@@ -462,8 +474,8 @@ mod worker_tests {
             .await
             .unwrap();
         assert_eq!(
-            (off.status.as_str(), off.reason.as_deref()),
-            ("skipped", Some("integration_inactive"))
+            (off.status.as_str(), off.reason),
+            ("skipped", Some(Reason::IntegrationInactive))
         );
         assert_eq!(
             health.kept_alive.lock().unwrap().len(),
@@ -510,7 +522,7 @@ mod worker_tests {
         let check = report.mappings.expect("mappings re-checked");
         assert_eq!((check.fields, check.mappings_checked), (1, 1));
         assert_eq!(check.broken.len(), 1);
-        assert_eq!(check.broken[0].kind, "field_deleted");
+        assert_eq!(check.broken[0].kind, Reason::FieldDeleted);
         assert_eq!(check.broken[0].question_id, "q_injury");
         assert!(matches!(
             mappings.status(&saved),

@@ -104,7 +104,7 @@ pub struct BrokenMapping {
     pub question_id: String,
     pub field_id: i64,
     /// `field_deleted`, `field_retyped`, `option_gone`, `not_a_case_field`, `question_retyped`.
-    pub kind: String,
+    pub kind: hona_domain::Reason,
     pub reason: String,
 }
 

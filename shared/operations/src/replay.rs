@@ -5,23 +5,24 @@
 
 use crate::ports::{EventQueues, ResendEvent};
 use chrono::{DateTime, Duration, Utc};
+use hona_domain::Reason;
 use hona_domain::outcome::{LedgerEntry, Outcome, PushType};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use tracing::warn;
 
 /// Failures no replay can fix: the event itself is bad, or it belongs elsewhere.
-const NEVER_REDRIVEN: &[&str] = &[
-    "invalid_json",
-    "unknown_type",
-    "unsupported_type",
-    "missing_field",
-    "invalid_field",
-    "org_mismatch",
-    "too_large",
-    "checksum_mismatch",
-    "bucket_not_allowed",
-    "invalid_lead",
+const NEVER_REDRIVEN: &[Reason] = &[
+    Reason::InvalidJson,
+    Reason::UnknownType,
+    Reason::UnsupportedType,
+    Reason::MissingField,
+    Reason::InvalidField,
+    Reason::OrgMismatch,
+    Reason::TooLarge,
+    Reason::ChecksumMismatch,
+    Reason::BucketNotAllowed,
+    Reason::InvalidLead,
 ];
 
 /// A failed row younger than this may still be on its queue being retried by SQS:
@@ -48,7 +49,7 @@ pub fn redrivable(entries: &[LedgerEntry], now: DateTime<Utc>, budget: usize) ->
     let mut rows: Vec<&LedgerEntry> = entries
         .iter()
         .filter(|e| match &e.outcome {
-            Outcome::Failed { kind, .. } => !NEVER_REDRIVEN.contains(&kind.as_str()),
+            Outcome::Failed(failure) => !NEVER_REDRIVEN.contains(&failure.reason),
             _ => false,
         })
         .filter(|e| e.event_json.is_some())
@@ -124,7 +125,9 @@ pub async fn resend(
 mod tests {
     use super::*;
     use crate::fakes::MemoryQueues;
+    use hona_domain::PushError;
     use hona_domain::ids::{CaseId, EventId, IntegrationId};
+    use hona_domain::outcome::Landed;
 
     fn row(id: &str, outcome: Outcome, age_hours: i64, with_event: bool) -> LedgerEntry {
         LedgerEntry {
@@ -140,35 +143,40 @@ mod tests {
         }
     }
 
-    fn failed(kind: &str) -> Outcome {
-        Outcome::Failed {
-            kind: kind.into(),
-            reason: "r".into(),
+    fn failed(kind: Reason) -> Outcome {
+        Outcome::Failed(PushError {
+            reason: kind,
+            detail: "r".into(),
             permanent: true,
-        }
+        })
     }
 
     fn skipped_inactive() -> Outcome {
         Outcome::Skipped {
-            reason: "integration_inactive".into(),
+            reason: Reason::IntegrationInactive,
         }
     }
 
     #[test]
     fn redrive_takes_only_fixable_failures_of_the_right_age_within_budget() {
         let rows = vec![
-            row("evt_old_enough", failed("mycase_unavailable"), 3, true),
-            row("evt_older", failed("case_not_found"), 5, true),
-            row("evt_too_fresh", failed("mycase_unavailable"), 0, true),
-            row("evt_too_old", failed("mycase_unavailable"), 24 * 20, true),
-            row("evt_bad_input", failed("missing_field"), 3, true),
-            row("evt_no_body", failed("mycase_unavailable"), 3, false),
+            row("evt_old_enough", failed(Reason::MyCaseUnavailable), 3, true),
+            row("evt_older", failed(Reason::CaseNotFound), 5, true),
+            row("evt_too_fresh", failed(Reason::MyCaseUnavailable), 0, true),
+            row(
+                "evt_too_old",
+                failed(Reason::MyCaseUnavailable),
+                24 * 20,
+                true,
+            ),
+            row("evt_bad_input", failed(Reason::MissingField), 3, true),
+            row("evt_no_body", failed(Reason::MyCaseUnavailable), 3, false),
             row(
                 "evt_landed",
-                Outcome::Landed {
+                Outcome::Landed(Landed {
                     refs: vec![],
                     remarks: vec![],
-                },
+                }),
                 3,
                 false,
             ),
@@ -187,7 +195,7 @@ mod tests {
         let rows = vec![
             row("evt_s1", skipped_inactive(), 2, true),
             row("evt_s2", skipped_inactive(), 1, true),
-            row("evt_f", failed("mycase_unavailable"), 2, true),
+            row("evt_f", failed(Reason::MyCaseUnavailable), 2, true),
         ];
         let picked = skipped(&rows, None);
         assert_eq!(picked.len(), 2);

@@ -8,6 +8,7 @@ use crate::nightly::NightlyReport;
 use crate::ports::BrokenMapping;
 use crate::settings::IntegrationRecord;
 use chrono::{DateTime, Utc};
+use hona_domain::Reason;
 use hona_domain::ids::EventId;
 use hona_domain::outcome::{LedgerEntry, Outcome, PushType};
 use serde::Serialize;
@@ -106,7 +107,7 @@ pub struct Problem {
 }
 
 fn problems_of(entry: &LedgerEntry) -> Vec<Problem> {
-    let problem = |outcome, kind: &str, detail: Option<String>| Problem {
+    let problem = |outcome, kind: &Reason, detail: Option<String>| Problem {
         event_id: entry.event_id.to_string(),
         event_type: entry.event_type.clone(),
         case_id: entry.case_id.map(|c| c.get()),
@@ -116,9 +117,14 @@ fn problems_of(entry: &LedgerEntry) -> Vec<Problem> {
         detail,
     };
     match &entry.outcome {
-        Outcome::Failed { kind, reason, .. } => vec![problem("failed", kind, Some(reason.clone()))],
+        Outcome::Failed(failure) => vec![problem(
+            "failed",
+            &failure.reason,
+            Some(failure.detail.clone()),
+        )],
         Outcome::Skipped { reason } => vec![problem("skipped", reason, None)],
-        Outcome::Landed { remarks, .. } => remarks
+        Outcome::Landed(landed) => landed
+            .remarks
             .iter()
             .map(|r| problem("landed_with_remark", &r.kind, Some(r.detail.clone())))
             .collect(),
@@ -135,10 +141,10 @@ pub fn status(
     let i = &record.integration;
     let mut problems = Vec::new();
     if !i.active {
-        problems.push(diagnose("integration_inactive"));
+        problems.push(diagnose(&Reason::IntegrationInactive));
     }
     if i.needs_reconnect.is_some() {
-        problems.push(diagnose("reconnect_needed"));
+        problems.push(diagnose(&Reason::ReconnectNeeded));
     }
     let push_types = PUSH_TYPES
         .iter()
@@ -155,7 +161,7 @@ pub fn status(
             let note = match push_type {
                 PushType::Documents if rows.is_empty() => Some(not_sent_through_hona()),
                 PushType::Leads if i.lead_automation.is_none() => {
-                    Some(diagnose("no_lead_automation"))
+                    Some(diagnose(&Reason::NoLeadAutomation))
                 }
                 _ => None,
             };
@@ -261,7 +267,7 @@ pub fn render_text(s: &IntegrationStatus) -> String {
             n.started_at.format("%Y-%m-%d %H:%M UTC"),
             n.duration_ms,
             n.reason
-                .as_deref()
+                .as_ref()
                 .map(|r| format!(", reason {r}"))
                 .unwrap_or_default(),
             n.mappings
@@ -330,9 +336,10 @@ pub fn render_text(s: &IntegrationStatus) -> String {
 mod tests {
     use super::*;
     use crate::settings::NightlyHour;
+    use hona_domain::PushError;
     use hona_domain::ids::{CaseId, IntegrationId, OrgId, StaffId};
     use hona_domain::integration::{Integration, LogTarget};
-    use hona_domain::outcome::{MyCaseRef, Remark};
+    use hona_domain::outcome::{Landed, MyCaseRef, Remark};
 
     fn record(active: bool, needs_reconnect: Option<&str>) -> IntegrationRecord {
         IntegrationRecord {
@@ -367,12 +374,12 @@ mod tests {
         }
     }
 
-    fn failed(kind: &str) -> Outcome {
-        Outcome::Failed {
-            kind: kind.into(),
-            reason: "MyCase said no.".into(),
+    fn failed(kind: Reason) -> Outcome {
+        Outcome::Failed(PushError {
+            reason: kind,
+            detail: "MyCase said no.".into(),
             permanent: true,
-        }
+        })
     }
 
     #[test]
@@ -382,38 +389,43 @@ mod tests {
                 "evt_m1",
                 PushType::Messages,
                 30,
-                Outcome::Landed {
+                Outcome::Landed(Landed {
                     refs: vec![MyCaseRef::new("message", 1)],
                     remarks: vec![],
-                },
+                }),
             ),
             row(
                 "evt_m2",
                 PushType::Messages,
                 20,
                 Outcome::Skipped {
-                    reason: "integration_inactive".into(),
+                    reason: Reason::IntegrationInactive,
                 },
             ),
-            row("evt_m3", PushType::Messages, 10, failed("case_not_found")),
+            row(
+                "evt_m3",
+                PushType::Messages,
+                10,
+                failed(Reason::CaseNotFound),
+            ),
             row(
                 "evt_f1",
                 PushType::FormFields,
                 5,
-                Outcome::Landed {
+                Outcome::Landed(Landed {
                     refs: vec![MyCaseRef::new("case", 7)],
                     remarks: vec![Remark::new(
-                        "mapping_broken",
+                        Reason::MappingBroken,
                         "question q1: field 12 was deleted",
                     )],
-                },
+                }),
             ),
             row(
                 "evt_f2",
                 PushType::FormFields,
                 4,
                 Outcome::Skipped {
-                    reason: "no_mapped_answers".into(),
+                    reason: Reason::NoMappedAnswers,
                 },
             ),
             row(
@@ -421,7 +433,7 @@ mod tests {
                 PushType::Leads,
                 3,
                 Outcome::Skipped {
-                    reason: "no_lead_automation".into(),
+                    reason: Reason::NoLeadAutomation,
                 },
             ),
         ];
@@ -429,7 +441,7 @@ mod tests {
             form_id: "frm_intake".into(),
             question_id: "q_injury".into(),
             field_id: 12,
-            kind: "field_deleted".into(),
+            kind: Reason::FieldDeleted,
             reason: "custom field 12 no longer exists in MyCase".into(),
         }];
         let s = status(&record(false, Some("invalid_grant")), &ledger, &broken);
@@ -464,7 +476,7 @@ mod tests {
         let documents = of(PushType::Documents);
         assert_eq!(
             documents.note.as_ref().unwrap().kind,
-            "not_sent_through_hona"
+            Reason::NotSentThroughHona
         );
 
         let forms = of(PushType::FormFields);
@@ -480,7 +492,7 @@ mod tests {
         assert!(of(PushType::Messages).broken_mappings.is_empty());
 
         let leads = of(PushType::Leads);
-        assert_eq!(leads.note.as_ref().unwrap().kind, "no_lead_automation");
+        assert_eq!(leads.note.as_ref().unwrap().kind, Reason::NoLeadAutomation);
         assert!(leads.last_success.is_none());
 
         let text = render_text(&s);
@@ -500,13 +512,13 @@ mod tests {
             "evt_d1",
             PushType::Documents,
             5,
-            failed("upload_failed"),
+            failed(Reason::UploadFailed),
         )];
         let e = explain_event(&ledger, &EventId::parse("evt_d1").unwrap());
         assert_eq!(e.outcome, "failed");
-        assert_eq!(e.problems[0].diagnosis.kind, "upload_failed");
+        assert_eq!(e.problems[0].diagnosis.kind, Reason::UploadFailed);
         let e = explain_event(&ledger, &EventId::parse("evt_elsewhere").unwrap());
         assert_eq!(e.outcome, "not_found");
-        assert_eq!(e.note.unwrap().kind, "not_sent_through_hona");
+        assert_eq!(e.note.unwrap().kind, Reason::NotSentThroughHona);
     }
 }

@@ -31,6 +31,7 @@ use serde_json::json;
 
 use super::sandbox::SandboxProcess;
 use super::setup;
+use hona_domain::Reason;
 
 /// MyCase as the nightly worker sees it, per integration (what
 /// `aws_adapters::mycase::MyCaseConnector` does over Secrets Manager).
@@ -55,7 +56,7 @@ impl SandboxHealth {
     fn client(&self, i: &Integration) -> Result<&MyCaseClient, PushError> {
         self.clients
             .get(&i.id)
-            .ok_or_else(|| PushError::permanent("reconnect_needed", "no tokens"))
+            .ok_or_else(|| PushError::permanent(Reason::ReconnectNeeded, "no tokens"))
     }
 }
 
@@ -166,11 +167,11 @@ pub async fn run(
                 case_id: None,
                 event_time: String::new(),
                 recorded_at: Utc::now() - chrono::Duration::hours(5),
-                outcome: Outcome::Failed {
-                    kind: "mycase_unavailable".into(),
-                    reason: "MyCase was unavailable.".into(),
+                outcome: Outcome::Failed(PushError {
+                    reason: Reason::MyCaseUnavailable,
+                    detail: "MyCase was unavailable.".into(),
                     permanent: false,
-                },
+                }),
                 event_json: Some("{}".into()),
             })
             .await?;

@@ -28,6 +28,7 @@ use mycase_client::{
 use serde_json::{Value, json};
 
 use super::sandbox::SandboxProcess;
+use hona_domain::Reason;
 
 pub const CASES: usize = 10;
 const TIME_ZONE: &str = "America/Chicago";
@@ -222,7 +223,7 @@ impl Connect<dyn Communications> for SandboxConnector {
             .cloned()
             .ok_or_else(|| {
                 PushError::permanent(
-                    "reconnect_needed",
+                    Reason::ReconnectNeeded,
                     "No MyCase connection for this integration.",
                 )
             })?;

@@ -16,6 +16,7 @@ use aws_adapters::Aws;
 use aws_adapters::config::QueueUrls;
 use aws_adapters::dead_letters::DeadLetterQueue;
 use clap::{Parser, Subcommand};
+use hona_domain::Reason;
 use hona_domain::ids::{EventId, IntegrationId};
 use hona_domain::outcome::{Outcome, PushType};
 use hona_operations::ports::LedgerFilter;
@@ -89,7 +90,7 @@ enum DlqAction {
         push_type: String,
         /// Only those dead-lettered for this reason (e.g. `unknown_integration`).
         #[arg(long)]
-        reason: Option<String>,
+        reason: Option<Reason>,
         #[arg(long, default_value_t = 1000)]
         max: usize,
     },
@@ -271,8 +272,8 @@ async fn main() -> anyhow::Result<()> {
                         "{}  reason={} event={} integration={}\n    {}",
                         m.message_id,
                         m.reason
-                            .as_deref()
-                            .unwrap_or("(moved by SQS after repeated failures)"),
+                            .as_ref()
+                            .map_or("(moved by SQS after repeated failures)", Reason::as_str),
                         m.event_id.as_deref().unwrap_or("-"),
                         m.integration_id.as_deref().unwrap_or("-"),
                         m.detail.as_deref().unwrap_or(""),
@@ -288,11 +289,9 @@ async fn main() -> anyhow::Result<()> {
                 let source = source_queue(push_type(&p)?).await?;
                 let dlq = DeadLetterQueue::of_source(aws.sqs.clone(), &source).await?;
                 let taken = dlq.take(max).await?;
-                let (chosen, others): (Vec<_>, Vec<_>) = taken.iter().partition(|m| {
-                    reason
-                        .as_deref()
-                        .is_none_or(|r| m.reason.as_deref() == Some(r))
-                });
+                let (chosen, others): (Vec<_>, Vec<_>) = taken
+                    .iter()
+                    .partition(|m| reason.as_ref().is_none_or(|r| m.reason.as_ref() == Some(r)));
                 for m in &others {
                     dlq.release(m).await?;
                 }

@@ -7,10 +7,10 @@ use super::{Item, condition_failed, get_bool, get_n, get_s, n, s, store_error};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
-use hona_domain::StoreError;
 use hona_domain::ids::{CaseId, EventId, IntegrationId};
-use hona_domain::outcome::{LedgerEntry, MyCaseRef, Outcome, PushType, Remark};
+use hona_domain::outcome::{Landed, LedgerEntry, MyCaseRef, Outcome, PushType, Remark};
 use hona_domain::ports::Ledger;
+use hona_domain::{PushError, Reason, StoreError};
 use hona_operations::ports::{LedgerFilter, LedgerHistory};
 use tracing::warn;
 
@@ -48,30 +48,28 @@ impl Ledger for DynamoLedger {
             put = put.item("event", s(json.clone()));
         }
         match &entry.outcome {
-            Outcome::Landed { refs, remarks } => {
-                let refs = refs
+            Outcome::Landed(landed) => {
+                let refs = landed
+                    .refs
                     .iter()
                     .map(|r| AttributeValue::S(format!("{}:{}", r.kind, r.id)))
                     .collect();
                 put = put.item("mycase_refs", AttributeValue::L(refs));
-                if !remarks.is_empty() {
-                    let remarks = remarks
+                if !landed.remarks.is_empty() {
+                    let remarks = landed
+                        .remarks
                         .iter()
                         .map(|r| AttributeValue::S(format!("{}: {}", r.kind, r.detail)))
                         .collect();
                     put = put.item("remarks", AttributeValue::L(remarks));
                 }
             }
-            Outcome::Skipped { reason } => put = put.item("reason", s(reason.clone())),
-            Outcome::Failed {
-                kind,
-                reason,
-                permanent,
-            } => {
+            Outcome::Skipped { reason } => put = put.item("reason", s(reason.to_string())),
+            Outcome::Failed(failure) => {
                 put = put
-                    .item("failure_kind", s(kind.clone()))
-                    .item("reason", s(reason.clone()))
-                    .item("permanent", AttributeValue::Bool(*permanent));
+                    .item("failure_kind", s(failure.reason.to_string()))
+                    .item("reason", s(failure.detail.clone()))
+                    .item("permanent", AttributeValue::Bool(failure.permanent));
             }
         }
         if !matches!(entry.outcome, Outcome::Landed { .. }) {
@@ -118,7 +116,7 @@ fn parse_entry(item: &Item) -> Option<LedgerEntry> {
         return None;
     };
     let outcome = match get_s(item, "outcome")? {
-        "landed" => Outcome::Landed {
+        "landed" => Outcome::Landed(Landed {
             refs: strings(item, "mycase_refs")
                 .iter()
                 .filter_map(|r| {
@@ -129,19 +127,19 @@ fn parse_entry(item: &Item) -> Option<LedgerEntry> {
             remarks: strings(item, "remarks")
                 .iter()
                 .map(|r| match r.split_once(": ") {
-                    Some((kind, detail)) => Remark::new(kind, detail),
-                    None => Remark::new(r.clone(), ""),
+                    Some((kind, detail)) => Remark::new(Reason::parse(kind), detail),
+                    None => Remark::new(Reason::parse(r), ""),
                 })
                 .collect(),
-        },
+        }),
         "skipped" => Outcome::Skipped {
-            reason: get_s(item, "reason").unwrap_or_default().to_owned(),
+            reason: Reason::parse(get_s(item, "reason").unwrap_or_default()),
         },
-        "failed" => Outcome::Failed {
-            kind: get_s(item, "failure_kind").unwrap_or("unknown").to_owned(),
-            reason: get_s(item, "reason").unwrap_or_default().to_owned(),
+        "failed" => Outcome::Failed(PushError {
+            reason: Reason::parse(get_s(item, "failure_kind").unwrap_or("unknown")),
+            detail: get_s(item, "reason").unwrap_or_default().to_owned(),
             permanent: get_bool(item, "permanent").unwrap_or(true),
-        },
+        }),
         _ => return None,
     };
     Some(LedgerEntry {

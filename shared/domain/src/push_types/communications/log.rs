@@ -8,6 +8,7 @@ use crate::integration::LogTarget;
 use crate::outcome::{Landed, MyCaseRef};
 use crate::pipeline::PushContext;
 use crate::ports::{CaseThreads, Communications, Connect};
+use crate::reason::Reason;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -63,13 +64,13 @@ impl CommunicationsLog {
                         MyCaseRef::new("message_thread", thread),
                         MyCaseRef::new("message", message),
                     ])),
-                    Err(e) if e.kind == "not_found" => {
+                    Err(e) if e.reason == Reason::NotFound => {
                         // The thread was deleted in MyCase: forget it, and the retry
                         // starts a new one rather than failing every entry of the case.
                         let key = thread_key(&integration.id, case);
                         self.threads.forget(&key, thread).await?;
                         Err(PushError::transient(
-                            "thread_gone",
+                            Reason::ThreadGone,
                             "The case's Communications thread no longer exists in MyCase; a new one will be started.",
                         ))
                     }
@@ -82,9 +83,9 @@ impl CommunicationsLog {
 
 /// A 404 on a case-scoped call means the case is gone (or this firm cannot see it).
 pub(crate) fn case_scoped(e: PushError) -> PushError {
-    if e.kind == "not_found" {
+    if e.reason == Reason::NotFound {
         PushError::permanent(
-            "case_not_found",
+            Reason::CaseNotFound,
             "The MyCase case does not exist or this MyCase account cannot see it; check the project's case link.",
         )
     } else {

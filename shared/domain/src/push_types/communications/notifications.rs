@@ -7,6 +7,7 @@ use crate::error::PushError;
 use crate::event::{Event, EventType};
 use crate::outcome::{PushType, Pushed};
 use crate::pipeline::{Push, PushContext};
+use crate::reason::Reason;
 use async_trait::async_trait;
 use chrono::{DateTime, FixedOffset};
 use serde::Deserialize;
@@ -81,7 +82,7 @@ impl Push for Notifications {
         event: &Event<NotificationSent>,
     ) -> Result<Pushed, PushError> {
         let case = event.case_id().ok_or_else(|| {
-            PushError::permanent("missing_case", "The event names no MyCase case.")
+            PushError::permanent(Reason::MissingCase, "The event names no MyCase case.")
         })?;
         let entry = notification_entry(event, ctx.integration.time_zone);
         self.log

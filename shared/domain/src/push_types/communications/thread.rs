@@ -13,6 +13,7 @@
 use crate::error::PushError;
 use crate::ids::{CaseId, IntegrationId, StaffId};
 use crate::ports::{CaseThreads, Communications, ThreadSlot};
+use crate::reason::Reason;
 use chrono::Utc;
 use std::time::Duration;
 
@@ -68,7 +69,7 @@ pub async fn thread_for_case(
         }
         if tokio::time::Instant::now() + POLL_EVERY >= wait_until {
             return Err(PushError::transient(
-                "thread_being_created",
+                Reason::ThreadBeingCreated,
                 "Another invocation is creating this case's thread; the entry will be retried.",
             ));
         }

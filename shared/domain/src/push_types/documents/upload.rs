@@ -26,6 +26,7 @@ use crate::ports::{
     ByteStream, CaseDocuments, Connect, DocumentSource, UploadFailure, UploadRecord, UploadRecords,
     UploadSlot,
 };
+use crate::reason::Reason;
 use async_trait::async_trait;
 use futures::StreamExt;
 use std::sync::Arc;
@@ -68,7 +69,7 @@ impl Push for Documents {
         event: &Event<DocumentReceived>,
     ) -> Result<Pushed, PushError> {
         let case = event.case_id().ok_or_else(|| {
-            PushError::permanent("missing_case", "The event names no MyCase case.")
+            PushError::permanent(Reason::MissingCase, "The event names no MyCase case.")
         })?;
         let data = &event.data;
         // SPEC §2: Hona writes every file under its firm's prefix. A key outside this
@@ -81,14 +82,14 @@ impl Push for Documents {
         );
         if !data.location.key.starts_with(&prefix) {
             return Err(PushError::permanent(
-                "object_not_owned",
+                Reason::ObjectNotOwned,
                 "The file's S3 key is outside this firm's prefix ({org_id}/{integration_id}/); nothing was read or sent.",
             ));
         }
         let size = data.size_bytes;
         if size > SINGLE_PUT_LIMIT {
             return Err(PushError::permanent(
-                "too_large",
+                Reason::TooLarge,
                 "The file is over 5 GB, the most one upload to MyCase can carry.",
             ));
         }
@@ -201,7 +202,7 @@ impl Documents {
                     return Ok(slot);
                 }
                 // Someone deleted the empty document in MyCase: make it again.
-                Err(e) if e.kind == "not_found" => {
+                Err(e) if e.reason == Reason::NotFound => {
                     warn!(
                         document_id = record.document_id,
                         "the earlier attempt's document is gone from MyCase; creating it again"
@@ -250,7 +251,7 @@ impl Documents {
         if let UploadFailure::Refused { status, .. } = &failure {
             if *status == 413 {
                 return Err(PushError::permanent(
-                    "too_large",
+                    Reason::TooLarge,
                     "MyCase's storage refused the file as too large.",
                 ));
             }
@@ -265,7 +266,7 @@ impl Documents {
             }
         }
         Err(PushError::transient(
-            "upload_failed",
+            Reason::UploadFailed,
             format!(
                 "The file's upload to MyCase did not complete ({failure}); it will be retried into the same document."
             ),
@@ -278,7 +279,7 @@ async fn read_whole(mut body: ByteStream, size: u64) -> Result<bytes::Bytes, Pus
     while let Some(chunk) = body.next().await {
         let chunk = chunk.map_err(|e| {
             PushError::transient(
-                "s3_unavailable",
+                Reason::S3Unavailable,
                 format!("Reading the file from S3 failed: {e}"),
             )
         })?;
@@ -292,14 +293,14 @@ async fn read_whole(mut body: ByteStream, size: u64) -> Result<bytes::Bytes, Pus
 
 fn deadline_error() -> PushError {
     PushError::transient(
-        "upload_deadline",
+        Reason::UploadDeadline,
         "The upload could not finish in the time this invocation had left; it will be retried.",
     )
 }
 
 fn mismatch_error(m: Mismatch) -> PushError {
     PushError::permanent(
-        "checksum_mismatch",
+        Reason::ChecksumMismatch,
         format!(
             "The file in S3 is not the one the event describes: {m}. MyCase did not accept the bytes."
         ),

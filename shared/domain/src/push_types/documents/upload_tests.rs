@@ -6,8 +6,10 @@ use crate::PushError;
 use crate::fakes::*;
 use crate::ids::{IntegrationId, OrgId, StaffId};
 use crate::integration::{Integration, LogTarget};
+use crate::outcome::Landed;
 use crate::outcome::Outcome;
 use crate::pipeline::{Deadline, Disposition, Pipeline, RecordResult, Stores};
+use crate::reason::Reason;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -92,11 +94,13 @@ impl World {
         self.mycase.documents.lock().unwrap().clone()
     }
 
-    fn failure(&self, event: &str) -> Option<(String, bool)> {
+    fn failure(&self, event: &str) -> Option<(Reason, bool)> {
         match self.ledger.outcome("int_a", event)? {
-            Outcome::Failed {
-                kind, permanent, ..
-            } => Some((kind, permanent)),
+            Outcome::Failed(PushError {
+                reason: kind,
+                permanent,
+                ..
+            }) => Some((kind, permanent)),
             _ => None,
         }
     }
@@ -141,7 +145,7 @@ async fn a_small_text_message_file_lands_in_its_folder_with_its_bytes() {
     );
     assert_eq!(w.mycase.bytes_of(d.id), Some(data));
     match w.ledger.outcome("int_a", "evt_1") {
-        Some(Outcome::Landed { refs, .. }) => assert_eq!(refs[0].id, d.id),
+        Some(Outcome::Landed(Landed { refs, .. })) => assert_eq!(refs[0].id, d.id),
         other => panic!("not landed: {other:?}"),
     }
 }
@@ -184,9 +188,9 @@ async fn a_cut_put_is_retried_into_the_same_document_with_its_stored_url() {
             .push_back(PutFault::CutAfter(size / 2));
         assert_eq!(
             w.run(&body).await,
-            RecordResult::Retry("upload_failed".into())
+            RecordResult::Retry(Reason::UploadFailed)
         );
-        assert_eq!(w.failure("evt_4"), Some(("upload_failed".into(), false)));
+        assert_eq!(w.failure("evt_4"), Some((Reason::UploadFailed, false)));
         let docs = w.documents();
         assert_eq!(docs.len(), 1);
         assert_eq!(
@@ -215,7 +219,7 @@ async fn an_expired_or_refused_url_is_replaced_by_a_new_version_of_the_same_docu
         .push_back(PutFault::Refuse(403, "AccessDenied"));
     assert_eq!(
         w.run(&body).await,
-        RecordResult::Retry("upload_failed".into())
+        RecordResult::Retry(Reason::UploadFailed)
     );
     assert!(
         w.uploads
@@ -263,9 +267,9 @@ async fn wrong_bytes_are_a_permanent_checksum_mismatch_never_a_success() {
     let body = event("evt_7", "portal", "x.bin", key, data.len() as u64, &wrong);
     assert_eq!(
         w.run(&body).await,
-        RecordResult::Done(Disposition::DeadLettered("checksum_mismatch".into()))
+        RecordResult::Done(Disposition::DeadLettered(Reason::ChecksumMismatch))
     );
-    assert_eq!(w.failure("evt_7"), Some(("checksum_mismatch".into(), true)));
+    assert_eq!(w.failure("evt_7"), Some((Reason::ChecksumMismatch, true)));
     let docs = w.documents();
     assert_eq!(w.mycase.bytes_of(docs[0].id), None);
 
@@ -276,7 +280,7 @@ async fn wrong_bytes_are_a_permanent_checksum_mismatch_never_a_success() {
     let body = event("evt_8", "sms", "x.jpg", key, 1000, &wrong);
     assert_eq!(
         w.run(&body).await,
-        RecordResult::Done(Disposition::DeadLettered("checksum_mismatch".into()))
+        RecordResult::Done(Disposition::DeadLettered(Reason::ChecksumMismatch))
     );
     assert!(w.documents().is_empty());
 
@@ -295,7 +299,7 @@ async fn wrong_bytes_are_a_permanent_checksum_mismatch_never_a_success() {
     );
     assert_eq!(
         w.run(&body).await,
-        RecordResult::Done(Disposition::DeadLettered("checksum_mismatch".into()))
+        RecordResult::Done(Disposition::DeadLettered(Reason::ChecksumMismatch))
     );
     assert!(w.documents().is_empty());
 }
@@ -314,7 +318,7 @@ async fn permanent_and_transient_failures() {
     );
     assert_eq!(
         w.run(&body).await,
-        RecordResult::Done(Disposition::DeadLettered("object_missing".into()))
+        RecordResult::Done(Disposition::DeadLettered(Reason::ObjectMissing))
     );
     assert_eq!(w.dead_letters.reasons(), vec!["object_missing".to_owned()]);
     assert!(w.documents().is_empty());
@@ -331,7 +335,7 @@ async fn permanent_and_transient_failures() {
     );
     assert_eq!(
         w.run(&body).await,
-        RecordResult::Done(Disposition::DeadLettered("too_large".into()))
+        RecordResult::Done(Disposition::DeadLettered(Reason::TooLarge))
     );
     assert_eq!(*w.s3.opened.lock().unwrap(), 0);
 
@@ -339,19 +343,19 @@ async fn permanent_and_transient_failures() {
     let w = World::new();
     let body = w.file("evt_12", "form", "x.jpg", bytes(10, 9));
     *w.mycase.fail_next_create.lock().unwrap() =
-        Some(PushError::permanent("not_found", "no such record"));
+        Some(PushError::permanent(Reason::NotFound, "no such record"));
     assert_eq!(
         w.run(&body).await,
-        RecordResult::Done(Disposition::DeadLettered("case_not_found".into()))
+        RecordResult::Done(Disposition::DeadLettered(Reason::CaseNotFound))
     );
 
     // S3 unavailable: transient, retried, then lands.
     let w = World::new();
     let body = w.file("evt_13", "form", "x.jpg", bytes(10, 10));
-    *w.s3.fail.lock().unwrap() = Some(PushError::transient("s3_unavailable", "S3 is down"));
+    *w.s3.fail.lock().unwrap() = Some(PushError::transient(Reason::S3Unavailable, "S3 is down"));
     assert_eq!(
         w.run(&body).await,
-        RecordResult::Retry("s3_unavailable".into())
+        RecordResult::Retry(Reason::S3Unavailable)
     );
     *w.s3.fail.lock().unwrap() = None;
     assert_eq!(w.run(&body).await, RecordResult::Done(Disposition::Landed));
@@ -366,10 +370,10 @@ async fn an_upload_that_cannot_finish_in_time_is_not_started() {
         .pipeline
         .process(&body, None, Deadline::in_(Duration::from_secs(8)))
         .await;
-    assert_eq!(result, RecordResult::Retry("upload_deadline".into()));
+    assert_eq!(result, RecordResult::Retry(Reason::UploadDeadline));
     assert_eq!(*w.s3.opened.lock().unwrap(), 0, "S3 not even opened");
     assert!(w.documents().is_empty());
-    assert_eq!(w.failure("evt_14"), Some(("upload_deadline".into(), false)));
+    assert_eq!(w.failure("evt_14"), Some((Reason::UploadDeadline, false)));
     // With the time it needs, it lands.
     assert_eq!(w.run(&body).await, RecordResult::Done(Disposition::Landed));
 }
@@ -388,8 +392,8 @@ async fn a_put_still_running_at_the_deadline_is_stopped_and_retried_into_the_sam
         .pipeline
         .process(&body, None, Deadline::in_(Duration::from_secs(10)))
         .await;
-    assert_eq!(result, RecordResult::Retry("upload_deadline".into()));
-    assert_eq!(w.failure("evt_15"), Some(("upload_deadline".into(), false)));
+    assert_eq!(result, RecordResult::Retry(Reason::UploadDeadline));
+    assert_eq!(w.failure("evt_15"), Some((Reason::UploadDeadline, false)));
     assert_eq!(w.mycase.bytes_of(w.documents()[0].id), None);
     assert_eq!(w.run(&body).await, RecordResult::Done(Disposition::Landed));
     let docs = w.documents();
@@ -411,11 +415,11 @@ async fn a_key_outside_the_firms_prefix_is_refused_before_anything_is_read() {
         let body = event(id, "sms", "x.jpg", key, 1000, &sha256_of(&data).to_hex());
         assert_eq!(
             w.run(&body).await,
-            RecordResult::Done(Disposition::DeadLettered("object_not_owned".into())),
+            RecordResult::Done(Disposition::DeadLettered(Reason::ObjectNotOwned)),
             "{key}"
         );
         assert!(w.documents().is_empty(), "{key}: nothing reached MyCase");
         assert_eq!(*w.s3.opened.lock().unwrap(), 0, "{key}: S3 not even opened");
-        assert_eq!(w.failure(id), Some(("object_not_owned".into(), true)));
+        assert_eq!(w.failure(id), Some((Reason::ObjectNotOwned, true)));
     }
 }

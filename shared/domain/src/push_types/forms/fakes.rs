@@ -7,6 +7,7 @@ use crate::error::{PushError, StoreError};
 use crate::ids::{CaseId, CustomFieldId, FormId, IntegrationId, QuestionId};
 use crate::integration::Integration;
 use crate::ports::Connect;
+use crate::reason::Reason;
 use async_trait::async_trait;
 use mycase_client::model::{
     Case, CaseUpdate, CustomField, CustomFieldRef, CustomFieldValue, ListOption,
@@ -169,7 +170,7 @@ impl CaseFields for FakeFieldsFirm {
             .unwrap()
             .get(&case.get())
             .cloned()
-            .ok_or_else(|| PushError::permanent("not_found", "MyCase has no such record."))
+            .ok_or_else(|| PushError::permanent(Reason::NotFound, "MyCase has no such record."))
     }
     async fn update_case(&self, case: CaseId, update: &CaseUpdate) -> Result<(), PushError> {
         self.updates.lock().unwrap().push((case, update.clone()));
@@ -177,7 +178,7 @@ impl CaseFields for FakeFieldsFirm {
         let mut cases = self.cases.lock().unwrap();
         let stored = cases
             .get_mut(&case.get())
-            .ok_or_else(|| PushError::permanent("not_found", "MyCase has no such record."))?;
+            .ok_or_else(|| PushError::permanent(Reason::NotFound, "MyCase has no such record."))?;
         let fields = self.fields.lock().unwrap();
         for w in &update.custom_field_values {
             let mut clock = self.clock.lock().unwrap();

@@ -6,6 +6,7 @@ use super::convert::ChoiceMap;
 use super::field::{CaseField, FieldType, NotACaseField};
 use super::question::QuestionType;
 use crate::ids::{CustomFieldId, FormId, IntegrationId, QuestionId};
+use crate::reason::Reason;
 use chrono::{DateTime, Utc};
 use mycase_client::model::CustomField;
 use serde::{Deserialize, Serialize};
@@ -24,7 +25,7 @@ pub enum MappingStatus {
 pub struct Broken {
     /// Machine-readable: `field_deleted`, `not_a_case_field`, `field_retyped`,
     /// `option_gone`, `question_retyped`.
-    pub kind: String,
+    pub kind: Reason,
     /// A plain sentence naming ids and types, never values.
     pub reason: String,
 }
@@ -160,13 +161,10 @@ pub fn validate(
 /// Returns the field to write to, or the reason the mapping is broken.
 pub fn recheck(mapping: &Mapping, current: Option<&CustomField>) -> Result<CaseField, Broken> {
     let id = mapping.field_id;
-    let broken = |kind: &str, reason: String| Broken {
-        kind: kind.to_owned(),
-        reason,
-    };
+    let broken = |kind: Reason, reason: String| Broken { kind, reason };
     let Some(def) = current else {
         return Err(broken(
-            "field_deleted",
+            Reason::FieldDeleted,
             format!("MyCase custom field {id} no longer exists."),
         ));
     };
@@ -174,20 +172,20 @@ pub fn recheck(mapping: &Mapping, current: Option<&CustomField>) -> Result<CaseF
         Ok(field) => field,
         Err(NotACaseField::OtherParent) => {
             return Err(broken(
-                "not_a_case_field",
+                Reason::NotACaseField,
                 format!("MyCase custom field {id} is no longer a case field."),
             ));
         }
         Err(_) => {
             return Err(broken(
-                "field_retyped",
+                Reason::FieldRetyped,
                 format!("MyCase custom field {id} now has a type this integration does not know."),
             ));
         }
     };
     if field.field_type != mapping.field_type {
         return Err(broken(
-            "field_retyped",
+            Reason::FieldRetyped,
             format!(
                 "MyCase custom field {id} was {} when mapped and is now {}.",
                 mapping.field_type, field.field_type
@@ -200,7 +198,7 @@ pub fn recheck(mapping: &Mapping, current: Option<&CustomField>) -> Result<CaseF
         .find(|key| !field.options.iter().any(|o| &o.key == *key))
     {
         return Err(broken(
-            "option_gone",
+            Reason::OptionGone,
             format!("MyCase custom field {id} no longer has list option {choice_key}."),
         ));
     }
@@ -210,7 +208,7 @@ pub fn recheck(mapping: &Mapping, current: Option<&CustomField>) -> Result<CaseF
 /// A `question_type` that no longer matches the saved mapping (the form was edited).
 pub fn question_retyped(mapping: &Mapping, now_type: QuestionType) -> Option<Broken> {
     (mapping.question_type != now_type).then(|| Broken {
-        kind: "question_retyped".into(),
+        kind: Reason::QuestionRetyped,
         reason: format!(
             "Question {} was {} when mapped and is now {}; map it again.",
             mapping.question_id, mapping.question_type, now_type
@@ -356,22 +354,22 @@ mod tests {
         .unwrap();
         assert!(recheck(&m, Some(&list)).is_ok());
         let kind = |b: Broken| b.kind;
-        assert_eq!(kind(recheck(&m, None).unwrap_err()), "field_deleted");
+        assert_eq!(kind(recheck(&m, None).unwrap_err()), Reason::FieldDeleted);
         assert_eq!(
             kind(recheck(&m, Some(&def(7, "case", "short_text", &[]))).unwrap_err()),
-            "field_retyped"
+            Reason::FieldRetyped
         );
         assert_eq!(
             kind(recheck(&m, Some(&def(7, "case", "list", &[("k9", "Other")]))).unwrap_err()),
-            "option_gone"
+            Reason::OptionGone
         );
         assert_eq!(
             kind(recheck(&m, Some(&def(7, "client", "list", &[("k1", "A")]))).unwrap_err()),
-            "not_a_case_field"
+            Reason::NotACaseField
         );
         assert_eq!(
             kind(question_retyped(&m, QuestionType::ShortText).unwrap()),
-            "question_retyped"
+            Reason::QuestionRetyped
         );
         assert!(question_retyped(&m, QuestionType::SingleChoice).is_none());
     }

@@ -11,6 +11,7 @@ use crate::ids::CaseId;
 use crate::outcome::{Landed, MyCaseRef, PushType, Pushed, Remark};
 use crate::pipeline::{Push, PushContext};
 use crate::ports::Connect;
+use crate::reason::Reason;
 use async_trait::async_trait;
 use mycase_client::model::{CaseUpdate, CustomField, CustomFieldValueWrite, FieldValue};
 use std::collections::HashMap;
@@ -21,10 +22,6 @@ pub struct MapFormFields {
     pub mappings: Arc<dyn MappingStore>,
     pub mycase: Arc<dyn Connect<dyn CaseFields>>,
 }
-
-/// Remark kinds this push puts in the ledger.
-pub const VALUE_DOES_NOT_FIT: &str = "value_does_not_fit";
-pub const MAPPING_BROKEN: &str = "mapping_broken";
 
 #[async_trait]
 impl Push for MapFormFields {
@@ -38,7 +35,7 @@ impl Push for MapFormFields {
         event: &Event<FormSubmitted>,
     ) -> Result<Pushed, PushError> {
         let case = event.case_id().ok_or_else(|| {
-            PushError::permanent("missing_case", "The event names no MyCase case.")
+            PushError::permanent(Reason::MissingCase, "The event names no MyCase case.")
         })?;
         let form = &event.data;
         let integration = &ctx.integration.id;
@@ -56,7 +53,7 @@ impl Push for MapFormFields {
             .collect();
         if mapped.is_empty() {
             return Ok(Pushed::Skipped {
-                reason: "no_mapped_answers".into(),
+                reason: Reason::NoMappedAnswers,
             });
         }
 
@@ -90,7 +87,7 @@ impl Push for MapFormFields {
                 Err(Broken { kind, reason }) => {
                     warn!(question_id = %answer.question_id, field_id = %mapping.field_id, kind = %kind, "mapping broken; answer not written");
                     remarks.push(Remark::new(
-                        MAPPING_BROKEN,
+                        Reason::MappingBroken,
                         format!("Question {}: {reason}", answer.question_id),
                     ));
                     continue;
@@ -101,7 +98,7 @@ impl Push for MapFormFields {
                 // A blank answer never overwrites a value.
                 Ok(None) => {}
                 Err(unfit) => remarks.push(Remark::new(
-                    VALUE_DOES_NOT_FIT,
+                    Reason::ValueDoesNotFit,
                     format!(
                         "Question {} → custom field {}: {unfit}.",
                         answer.question_id, field.id
@@ -114,7 +111,7 @@ impl Push for MapFormFields {
             info!(remarks = remarks.len(), "no mapped answer to write");
             return Ok(if remarks.is_empty() {
                 Pushed::Skipped {
-                    reason: "blank_answers".into(),
+                    reason: Reason::BlankAnswers,
                 }
             } else {
                 Pushed::Landed(Landed {
@@ -180,7 +177,7 @@ async fn write_changed(
     if missing > 0 {
         // Retried: the write is idempotent (an equal value is not sent again).
         return Err(PushError::transient(
-            "write_not_visible",
+            Reason::WriteNotVisible,
             format!("{missing} custom-field value(s) did not read back as written; will retry."),
         ));
     }
@@ -200,9 +197,9 @@ fn same_value(have: &FieldValue, wanted: &FieldValue) -> bool {
 
 /// A 404 on the case means it is gone (or this firm cannot see it): permanent.
 fn case_scoped(e: PushError) -> PushError {
-    if e.kind == "not_found" {
+    if e.reason == Reason::NotFound {
         PushError::permanent(
-            "case_not_found",
+            Reason::CaseNotFound,
             "The MyCase case does not exist or this MyCase account cannot see it; check the project's case link.",
         )
     } else {

@@ -9,8 +9,10 @@ use super::question::QuestionType;
 use crate::fakes::{MemoryDeadLetters, MemoryIdempotency, MemoryIntegrations, MemoryLedger};
 use crate::ids::{CustomFieldId, FormId, IntegrationId, OrgId, QuestionId, StaffId};
 use crate::integration::{Integration, LogTarget};
+use crate::outcome::Landed;
 use crate::outcome::Outcome;
 use crate::pipeline::{Deadline, Disposition, Pipeline, RecordResult, Stores};
+use crate::reason::Reason;
 use mycase_client::model::FieldValue;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -199,7 +201,7 @@ async fn an_intake_form_lands_in_the_mapped_fields_of_its_case_only() {
         "PUT carries the case name"
     );
     match w.outcome("evt_1") {
-        Outcome::Landed { refs, remarks } => {
+        Outcome::Landed(Landed { refs, remarks }) => {
             assert_eq!(refs[0].kind, "case");
             assert!(remarks.is_empty(), "{remarks:?}");
         }
@@ -246,12 +248,12 @@ async fn blank_answers_never_overwrite() {
     let r = w.submit("evt_2", CASE, blanks).await;
     assert_eq!(
         r,
-        RecordResult::Done(Disposition::Skipped("blank_answers".into()))
+        RecordResult::Done(Disposition::Skipped(Reason::BlankAnswers))
     );
     assert_eq!(
         w.outcome("evt_2"),
         Outcome::Skipped {
-            reason: "blank_answers".into()
+            reason: Reason::BlankAnswers
         }
     );
     assert_eq!(
@@ -267,12 +269,12 @@ async fn no_mapped_answers_is_skipped() {
     let r = w.submit("evt_1", CASE, intake()).await;
     assert_eq!(
         r,
-        RecordResult::Done(Disposition::Skipped("no_mapped_answers".into()))
+        RecordResult::Done(Disposition::Skipped(Reason::NoMappedAnswers))
     );
     assert_eq!(
         w.outcome("evt_1"),
         Outcome::Skipped {
-            reason: "no_mapped_answers".into()
+            reason: Reason::NoMappedAnswers
         }
     );
     assert_eq!(
@@ -290,11 +292,11 @@ async fn a_value_that_does_not_fit_is_a_remark_and_the_rest_lands() {
     w.submit("evt_1", CASE, answers).await;
     assert_eq!(w.value(CASE, 105), None);
     assert_eq!(w.value(CASE, 103), Some(FieldValue::Bool(true)));
-    let Outcome::Landed { remarks, .. } = w.outcome("evt_1") else {
+    let Outcome::Landed(Landed { remarks, .. }) = w.outcome("evt_1") else {
         panic!()
     };
     assert_eq!(remarks.len(), 1);
-    assert_eq!(remarks[0].kind, "value_does_not_fit");
+    assert_eq!(remarks[0].kind, Reason::ValueDoesNotFit);
     assert_eq!(
         remarks[0].detail,
         "Question q_bills → custom field 105: the amount has more than two decimal places."
@@ -323,7 +325,7 @@ async fn deleted_and_retyped_fields_break_their_mapping_and_are_not_written() {
         w.value(CASE, 101),
         Some(FieldValue::Text("2026-12-03".into()))
     );
-    let Outcome::Landed { remarks, .. } = w.outcome("evt_1") else {
+    let Outcome::Landed(Landed { remarks, .. }) = w.outcome("evt_1") else {
         panic!()
     };
     let kinds: Vec<_> = remarks
@@ -356,8 +358,8 @@ async fn deleted_and_retyped_fields_break_their_mapping_and_are_not_written() {
     assert_eq!(
         broken,
         vec![
-            ("q_injury".into(), "field_deleted".into()),
-            ("q_treated".into(), "field_retyped".into())
+            ("q_injury".into(), Reason::FieldDeleted),
+            ("q_treated".into(), Reason::FieldRetyped)
         ]
     );
 
@@ -397,7 +399,7 @@ async fn a_missing_case_is_permanent() {
     let r = w.submit("evt_1", 999, intake()).await;
     assert_eq!(
         r,
-        RecordResult::Done(Disposition::DeadLettered("case_not_found".into()))
+        RecordResult::Done(Disposition::DeadLettered(Reason::CaseNotFound))
     );
     assert_eq!(w.dead_letters.reasons(), vec!["case_not_found".to_owned()]);
 }

@@ -12,6 +12,7 @@ use super::lead::Lead;
 use crate::ids::EventId;
 use crate::outcome::Remark;
 use crate::ports::NewClientContact;
+use crate::reason::Reason;
 
 /// Stands in for a name MyCase requires and the lead did not give.
 pub const NAME_NOT_GIVEN: &str = "Unknown";
@@ -27,14 +28,14 @@ pub fn new_client(
         (Some(first), None) => match first.rsplit_once(char::is_whitespace) {
             Some((given, family)) => {
                 remarks.push(Remark::new(
-                    "name_fallback",
+                    Reason::NameFallback,
                     "The lead had no last name: the last word of its first name was used.",
                 ));
                 (given.trim().to_owned(), family.to_owned())
             }
             None => {
                 remarks.push(Remark::new(
-                    "name_fallback",
+                    Reason::NameFallback,
                     format!("The lead had no last name: \"{NAME_NOT_GIVEN}\" was used."),
                 ));
                 (first.to_owned(), NAME_NOT_GIVEN.to_owned())
@@ -42,14 +43,14 @@ pub fn new_client(
         },
         (None, Some(last)) => {
             remarks.push(Remark::new(
-                "name_fallback",
+                Reason::NameFallback,
                 format!("The lead had no first name: \"{NAME_NOT_GIVEN}\" was used."),
             ));
             (NAME_NOT_GIVEN.to_owned(), last.to_owned())
         }
         (None, None) => {
             remarks.push(Remark::new(
-                "name_fallback",
+                Reason::NameFallback,
                 format!("The lead had no name: \"{NAME_NOT_GIVEN} {NAME_NOT_GIVEN}\" was used."),
             ));
             (NAME_NOT_GIVEN.to_owned(), NAME_NOT_GIVEN.to_owned())
@@ -136,7 +137,7 @@ mod tests {
             let (c, remarks) = new_client(&lead(first, last), &event(), chrono_tz::UTC);
             assert_eq!((c.first_name.as_str(), c.last_name.as_str()), want);
             assert_eq!(remarks.len(), 1);
-            assert_eq!(remarks[0].kind, "name_fallback");
+            assert_eq!(remarks[0].kind, Reason::NameFallback);
             assert!(!remarks[0].detail.contains("Sam") && !remarks[0].detail.contains("Ortiz"));
         }
     }

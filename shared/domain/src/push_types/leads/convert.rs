@@ -18,7 +18,8 @@ use crate::ids::ClientId;
 use crate::integration::LeadAutomation;
 use crate::outcome::{Landed, MyCaseRef, PushType, Pushed, Remark};
 use crate::pipeline::{Push, PushContext};
-use crate::ports::{Clients, Connect, DUPLICATE_EMAIL, LeadConversions};
+use crate::ports::{Clients, Connect, LeadConversions};
+use crate::reason::Reason;
 use async_trait::async_trait;
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,14 +47,14 @@ impl Push for LeadConversion {
         let lead = &event.data;
         if event.event_type == EventType::LeadConversionRequested && lead.requested_by.is_none() {
             return Err(PushError::permanent(
-                "missing_field",
+                Reason::MissingField,
                 "missing field `data.requested_by` (required on lead.conversion_requested)",
             ));
         }
         match (ctx.integration.lead_automation, event.event_type) {
-            (None, _) => return Ok(skipped("no_lead_automation")),
+            (None, _) => return Ok(skipped(Reason::NoLeadAutomation)),
             (Some(LeadAutomation::Manual), EventType::LeadCaptured) => {
-                return Ok(skipped("lead_automation_manual"));
+                return Ok(skipped(Reason::LeadAutomationManual));
             }
             _ => {}
         }
@@ -85,7 +86,7 @@ impl Push for LeadConversion {
             Conversion::Earlier(client) => (
                 client,
                 vec![Remark::new(
-                    "already_converted",
+                    Reason::AlreadyConverted,
                     "The lead was converted earlier; this event links the same MyCase client.",
                 )],
             ),
@@ -96,10 +97,8 @@ impl Push for LeadConversion {
     }
 }
 
-fn skipped(reason: &str) -> Pushed {
-    Pushed::Skipped {
-        reason: reason.to_owned(),
-    }
+fn skipped(reason: Reason) -> Pushed {
+    Pushed::Skipped { reason }
 }
 
 /// The lead's client in MyCase: an existing one it matches, or a new one.
@@ -122,7 +121,7 @@ async fn find_or_create(
     let (new, mut remarks) = new_client(lead, &event.id, zone);
     if lead.email.is_none() && lead.phone.is_none() {
         remarks.push(Remark::new(
-            "not_deduplicated",
+            Reason::NotDeduplicated,
             "The lead has neither email nor phone, so it could not be matched to an existing client; a new client was created.",
         ));
     }
@@ -131,7 +130,7 @@ async fn find_or_create(
             info!(client_id = client.get(), "client created from lead");
             Ok((client, remarks))
         }
-        Err(e) if e.kind == DUPLICATE_EMAIL => {
+        Err(e) if e.reason == Reason::DuplicateEmail => {
             // Someone added this person in MyCase between our lookup and our create.
             let email = lead.email.as_ref().ok_or_else(|| e.clone())?;
             match find_by_email(mycase, email).await? {
@@ -143,7 +142,7 @@ async fn find_or_create(
                     Ok((client, vec![linked(MatchedBy::Email)]))
                 }
                 None => Err(PushError::transient(
-                    DUPLICATE_EMAIL,
+                    Reason::DuplicateEmail,
                     "MyCase says the lead's email belongs to a client it does not list yet; retrying.",
                 )),
             }
@@ -154,7 +153,7 @@ async fn find_or_create(
 
 fn linked(by: MatchedBy) -> Remark {
     Remark::new(
-        "linked_existing_client",
+        Reason::LinkedExistingClient,
         format!(
             "The lead matched an existing MyCase client by {}; no client was created.",
             by.as_str()

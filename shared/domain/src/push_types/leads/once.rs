@@ -16,6 +16,7 @@
 use crate::error::PushError;
 use crate::ids::{ClientId, IntegrationId, LeadId};
 use crate::ports::{LeadConversions, LeadSlot};
+use crate::reason::Reason;
 use chrono::{DateTime, Utc};
 use std::future::Future;
 use std::time::Duration;
@@ -93,7 +94,7 @@ async fn claim_or_wait(
         }
         if tokio::time::Instant::now() + POLL_EVERY >= wait_until {
             return Err(PushError::transient(
-                "lead_being_converted",
+                Reason::LeadBeingConverted,
                 "Another invocation is converting this lead; the event will be retried.",
             ));
         }

@@ -5,8 +5,10 @@ use crate::fakes::*;
 use crate::ids::{IntegrationId, OrgId, StaffId};
 use crate::integration::{Integration, LeadAutomation, LogTarget};
 use crate::leads::LeadConversion;
+use crate::outcome::Landed;
 use crate::outcome::{MyCaseRef, Outcome, Remark};
 use crate::pipeline::{Deadline, Disposition, Pipeline, RecordResult, Stores};
+use crate::reason::Reason;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
@@ -64,7 +66,7 @@ impl World {
     }
     fn landed(&self, event: &str) -> (Vec<MyCaseRef>, Vec<Remark>) {
         match self.ledger.outcome(INT, event) {
-            Some(Outcome::Landed { refs, remarks }) => (refs, remarks),
+            Some(Outcome::Landed(Landed { refs, remarks })) => (refs, remarks),
             other => panic!("{event} did not land: {other:?}"),
         }
     }
@@ -145,7 +147,7 @@ async fn manual_mode_skips_captured_leads_and_converts_on_request() {
         .await;
     assert_eq!(
         r,
-        RecordResult::Done(Disposition::Skipped("lead_automation_manual".into()))
+        RecordResult::Done(Disposition::Skipped(Reason::LeadAutomationManual))
     );
     assert!(w.book().all().is_empty());
     assert!(
@@ -177,14 +179,14 @@ async fn without_a_setting_no_lead_is_converted() {
         let r = p.process(&body, None, soon()).await;
         assert_eq!(
             r,
-            RecordResult::Done(Disposition::Skipped("no_lead_automation".into()))
+            RecordResult::Done(Disposition::Skipped(Reason::NoLeadAutomation))
         );
     }
     assert!(w.book().all().is_empty());
     assert_eq!(
         w.ledger.outcome(INT, "evt_2"),
         Some(Outcome::Skipped {
-            reason: "no_lead_automation".into()
+            reason: Reason::NoLeadAutomation
         })
     );
 }
@@ -327,15 +329,15 @@ async fn bad_lead_data_is_refused_with_the_field_and_nothing_is_sent() {
         let r = p.process(&captured(id, data), None, soon()).await;
         assert_eq!(
             r,
-            RecordResult::Done(Disposition::DeadLettered("invalid_field".into()))
+            RecordResult::Done(Disposition::DeadLettered(Reason::InvalidField))
         );
         match w.ledger.outcome(INT, id) {
-            Some(Outcome::Failed {
-                kind,
-                reason,
+            Some(Outcome::Failed(PushError {
+                reason: kind,
+                detail: reason,
                 permanent,
-            }) => {
-                assert_eq!(kind, "invalid_field");
+            })) => {
+                assert_eq!(kind, Reason::InvalidField);
                 assert_eq!(reason, format!("invalid value at `data.{field}`"));
                 assert!(permanent);
             }
@@ -351,7 +353,7 @@ async fn bad_lead_data_is_refused_with_the_field_and_nothing_is_sent() {
     let r = p.process(&body.to_string(), None, soon()).await;
     assert_eq!(
         r,
-        RecordResult::Done(Disposition::DeadLettered("missing_field".into()))
+        RecordResult::Done(Disposition::DeadLettered(Reason::MissingField))
     );
     assert!(w.book().all().is_empty());
     assert_eq!(
@@ -439,7 +441,7 @@ async fn a_racer_still_converting_makes_the_other_retry_rather_than_create() {
             Deadline::in_(Duration::from_secs(5)),
         )
         .await;
-    assert_eq!(r, RecordResult::Retry("lead_being_converted".into()));
+    assert_eq!(r, RecordResult::Retry(Reason::LeadBeingConverted));
     assert!(w.book().all().is_empty());
 }
 
@@ -451,11 +453,11 @@ async fn a_transient_failure_frees_the_lead_and_the_retry_converts_it_once() {
         .fail_next
         .lock()
         .unwrap()
-        .push_back(PushError::transient("mycase_unavailable", "503"));
+        .push_back(PushError::transient(Reason::MyCaseUnavailable, "503"));
     let r = p
         .process(&captured("evt_1", lead_data()), None, soon())
         .await;
-    assert_eq!(r, RecordResult::Retry("mycase_unavailable".into()));
+    assert_eq!(r, RecordResult::Retry(Reason::MyCaseUnavailable));
     assert!(w.conversions.0.lock().unwrap().is_empty(), "claim released");
     let r = p
         .process(&captured("evt_1", lead_data()), None, soon())
@@ -470,7 +472,8 @@ async fn a_lead_converted_earlier_links_its_client_even_with_mycase_unreachable(
     let p = w.pipeline();
     p.process(&captured("evt_1", lead_data()), None, soon())
         .await;
-    *w.mycase.refuse.lock().unwrap() = Some(PushError::permanent("reconnect_needed", "revoked"));
+    *w.mycase.refuse.lock().unwrap() =
+        Some(PushError::permanent(Reason::ReconnectNeeded, "revoked"));
     let r = p
         .process(&requested("evt_2", lead_data()), None, soon())
         .await;
@@ -482,7 +485,7 @@ async fn a_lead_converted_earlier_links_its_client_even_with_mycase_unreachable(
     let r = p.process(&captured("evt_3", other), None, soon()).await;
     assert_eq!(
         r,
-        RecordResult::Done(Disposition::DeadLettered("reconnect_needed".into()))
+        RecordResult::Done(Disposition::DeadLettered(Reason::ReconnectNeeded))
     );
     assert!(
         w.conversions
