@@ -117,6 +117,14 @@ fn explain(kind: &str) -> (&'static str, &'static str) {
             "A choice is mapped to a dropdown option that no longer exists in MyCase.",
             "Add the option back in MyCase or re-map the choice in Hona.",
         ),
+        "no_answer_written" => (
+            "None of the submission's mapped answers could be written (broken mappings, or values that do not fit), so the case was not updated.",
+            "Fix the mappings the reason names in Hona, then replay the submission.",
+        ),
+        "custom_field_refused" => (
+            "MyCase refused a custom-field value even after the field list was read again.",
+            "Check the mapped field in MyCase and the mapping in Hona, then replay.",
+        ),
         "mapping_broken" => (
             "The mapped MyCase field was deleted or changed type, so the mapping is broken and nothing is written to it.",
             "Re-map the question to an existing compatible MyCase field in Hona.",
@@ -198,6 +206,8 @@ mod tests {
             "no_mapped_answers",
             "value_does_not_fit",
             "mapping_broken",
+            "no_answer_written",
+            "custom_field_refused",
             "no_lead_automation",
             "lead_automation_manual",
             "not_deduplicated",

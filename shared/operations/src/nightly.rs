@@ -14,6 +14,7 @@ use chrono::{DateTime, Duration, Timelike, Utc};
 use hona_domain::StoreError;
 use hona_domain::error::PushError;
 use hona_domain::ids::IntegrationId;
+use hona_domain::leads::index::ClientIndexUpkeep;
 use hona_domain::outcome::Outcome;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -184,6 +185,8 @@ pub struct NightlyWorker {
     pub health: Arc<dyn MyCaseHealth>,
     /// Issue 4's catalogue refresh and mapping re-check, when the bundle has it.
     pub mappings: Option<Arc<dyn FormMappingCheck>>,
+    /// Lead matching's client index, caught up with MyCase (or its build carried on).
+    pub client_index: Option<ClientIndexUpkeep>,
     pub queues: Arc<dyn EventQueues>,
     /// Failed pushes re-driven per integration per night, at most.
     pub redrive_budget: usize,
@@ -242,6 +245,14 @@ impl NightlyWorker {
                     report.failures.push(format!("mappings: {}", e.kind));
                 }
             }
+        }
+        // 3b. The client index lead matching reads: one request when nothing changed.
+        if report.connection_ok
+            && let Some(index) = &self.client_index
+            && let Err(e) = index.refresh(integration, deadline).await
+        {
+            warn!(integration_id = %id, kind = %e.kind, "client index refresh failed");
+            report.failures.push(format!("client_index: {}", e.kind));
         }
         // 4. The day's ledger, and re-driving what failed (only with a working connection:
         //    otherwise each would just fail again).
@@ -426,6 +437,7 @@ mod worker_tests {
             ledger,
             health: health.clone(),
             mappings: None,
+            client_index: None,
             queues: queues.clone(),
             redrive_budget: 1,
         };
@@ -499,6 +511,7 @@ mod worker_tests {
                 mappings: mappings.clone(),
                 mycase,
             })),
+            client_index: None,
             queues: Arc::new(MemoryQueues::default()),
             redrive_budget: 10,
         };

@@ -40,6 +40,10 @@ pub trait MappingStore: Send + Sync {
     ) -> Result<(), StoreError>;
 }
 
+/// The error kind of a `PUT /cases/{id}` MyCase refused with a 422 on one of the
+/// custom-field values (a field deleted or retyped, a value it does not take).
+pub const FIELD_REFUSED: &str = "custom_field_refused";
+
 /// What Form Field Mapping needs from MyCase.
 #[async_trait]
 pub trait CaseFields: Send + Sync {
@@ -49,6 +53,7 @@ pub trait CaseFields: Send + Sync {
     async fn custom_field(&self, id: CustomFieldId) -> Result<Option<CustomField>, PushError>;
     /// `GET /cases/{id}`.
     async fn case(&self, case: CaseId) -> Result<Case, PushError>;
-    /// `PUT /cases/{id}` with `name` and only the values that change.
+    /// `PUT /cases/{id}` with `name` and only the values that change. A 422 on a
+    /// custom-field value is the error kind [`FIELD_REFUSED`].
     async fn update_case(&self, case: CaseId, update: &CaseUpdate) -> Result<(), PushError>;
 }
