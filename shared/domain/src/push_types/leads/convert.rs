@@ -147,7 +147,13 @@ impl Firm<'_> {
             .put_client(self.integration, &index::keys_of(&client))
             .await
         {
-            warn!(client_id = client.id.get(), error = %e, "client not filed in the index; the next catch-up will");
+            // The store and operation only: a store's message could echo the key (an email).
+            warn!(
+                client_id = client.id.get(),
+                store = e.store,
+                operation = e.operation,
+                "client not filed in the index; the next catch-up will"
+            );
         }
     }
 }
