@@ -7,11 +7,16 @@
 #   scripts/bench.sh [--quick] [--events N] [--moto-events N] [--backlog N] [--rate R] [--no-moto]
 #                    [--integrations N] [--part A|B|N]
 #   scripts/bench.sh documents [--sizes 10M,100M,1G]
+#   scripts/bench.sh requests [--leads 60] [--integrations 10]
 #   scripts/bench.sh coldstart [--function log-messages] [--runs 20]
 #
 # `documents` runs the documents benchmark instead (tests/src/bin/bench-documents.rs): peak
 # RSS and throughput of log-documents' upload path (moto S3 → sandbox) per file size, next to
 # a plain curl download-then-upload of the same file.
+#
+# `requests` runs tests/src/bin/bench-requests.rs: MyCase requests per landed event for each
+# push type (and the nightly per integration) from the sandbox's counts, against the
+# targets, and how long 60 leads take to drain at the leads queue's share of the budget.
 #
 # `coldstart` builds a function's release bootstrap as `sam build` does (cargo-lambda, the
 # release profile, x86_64 so it runs here) and times its cold start: process start to the
@@ -44,6 +49,17 @@ if [[ "${1:-}" == "coldstart" ]]; then
   cargo lambda build --release --x86-64 -p "$FUNCTION"
   exec python3 "$ROOT/scripts/coldstart.py" --function "$FUNCTION" \
     --bootstrap "$TARGET_DIR/lambda/$FUNCTION/bootstrap" "$@"
+fi
+
+if [[ "${1:-}" == "requests" ]]; then
+  # Counts, not timings: what each push asks of MyCase does not depend on the build's
+  # optimisation, so the debug build (already there for the tests) measures the same.
+  shift
+  echo "bench.sh: cargo build -p hona-e2e --bin bench-requests -p mycase-sandbox --bin mycase-sandbox"
+  cargo build -p hona-e2e --bin bench-requests -p mycase-sandbox --bin mycase-sandbox
+  echo "bench.sh: $TARGET_DIR/debug/bench-requests $*"
+  echo
+  exec "$TARGET_DIR/debug/bench-requests" --sandbox-bin "$TARGET_DIR/debug/mycase-sandbox" "$@"
 fi
 
 if [[ "${1:-}" == "documents" ]]; then

@@ -324,8 +324,9 @@ impl LocalStack {
         if function == "nightly-sync" {
             env.push(("HONA_NIGHTLY_QUEUE_URL", self.nightly.url.clone()));
         }
-        if function == "convert-leads" {
-            // Only lead conversion keeps each lead's client.
+        if function == "convert-leads" || function == "nightly-sync" {
+            // Lead conversion keeps each lead's client and the client index there; the
+            // nightly catches the index up.
             env.push(("HONA_LEADS_TABLE", self.tables.leads.clone()));
         }
         if function == "log-documents" {

@@ -2,6 +2,7 @@
 //! Manager and SQS: the guarantees the pipeline leans on, one by one.
 
 use aws_adapters::dead_letters::SqsDeadLetters;
+use aws_adapters::dynamo::client_index::DynamoClientIndex;
 use aws_adapters::dynamo::idempotency::DynamoIdempotency;
 use aws_adapters::dynamo::integrations::DynamoIntegrations;
 use aws_adapters::dynamo::leads::DynamoLeadConversions;
@@ -14,8 +15,8 @@ use hona_domain::ids::{ClientId, EventId, IntegrationId};
 use hona_domain::integration::LogTarget;
 use hona_domain::outcome::{Landed, LedgerEntry, MyCaseRef, Outcome, PushType};
 use hona_domain::ports::{
-    CaseThreads, Claim, DeadLetter, DeadLetters, IdempotencyStore, IntegrationStore,
-    LeadConversions, LeadSlot, Ledger, ThreadSlot,
+    CaseThreads, Claim, ClientIndex, DeadLetter, DeadLetters, IdempotencyStore, IndexKey,
+    IndexProgress, IndexedClient, IntegrationStore, LeadConversions, LeadSlot, Ledger, ThreadSlot,
 };
 use hona_domain::{PushError, Reason};
 use hona_e2e::LocalStack;
@@ -484,6 +485,81 @@ async fn the_s3_source_streams_an_object_and_names_what_is_wrong() -> anyhow::Re
     assert_eq!(
         kind(elsewhere.open(&at("no-such-bucket", "a/b.pdf")).await),
         (hona_domain::Reason::ObjectMissing, true)
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_client_index_files_clients_by_key_per_integration_beside_the_leads()
+-> anyhow::Result<()> {
+    let stack = LocalStack::start().await?;
+    let (dynamo, table) = (stack.aws.dynamodb.clone(), stack.tables.leads.clone());
+    let index = DynamoClientIndex::new(dynamo.clone(), table.clone());
+    let leads = DynamoLeadConversions::new(dynamo, table);
+    let (a, b) = (
+        IntegrationId::parse("int_a")?,
+        IntegrationId::parse("int_b")?,
+    );
+    let email = IndexKey::Email("jane.doe@example.com".into());
+    let phone = IndexKey::Phone("+15035550142".into());
+    let client = |id: i64, keys: &[&IndexKey]| IndexedClient {
+        id: ClientId::new(id).unwrap(),
+        keys: keys.iter().map(|k| (*k).clone()).collect(),
+        updated_at: Some(Utc::now()),
+    };
+
+    assert_eq!(index.progress(&a).await?, None);
+    index.put_client(&a, &client(7, &[&email, &phone])).await?;
+    index.put_client(&a, &client(3, &[&phone])).await?;
+    let mut by_phone = index.clients_with(&a, &phone).await?;
+    by_phone.sort();
+    assert_eq!(by_phone, vec![ClientId::new(3)?, ClientId::new(7)?]);
+    assert_eq!(
+        index.clients_with(&a, &email).await?,
+        vec![ClientId::new(7)?]
+    );
+    assert!(
+        index.clients_with(&b, &email).await?.is_empty(),
+        "another firm's index never sees it"
+    );
+
+    // Re-filed with other keys: unfiled from the old ones.
+    let new_email = IndexKey::Email("jane@example.org".into());
+    index.put_client(&a, &client(7, &[&new_email])).await?;
+    assert!(index.clients_with(&a, &email).await?.is_empty());
+    assert_eq!(
+        index.clients_with(&a, &phone).await?,
+        vec![ClientId::new(3)?]
+    );
+    assert_eq!(
+        index.clients_with(&a, &new_email).await?,
+        vec![ClientId::new(7)?]
+    );
+    index.remove_client(&a, ClientId::new(3)?).await?;
+    assert!(index.clients_with(&a, &phone).await?.is_empty());
+
+    // Progress round-trips, to the second.
+    let since = chrono::DateTime::parse_from_rfc3339("2026-11-24T22:03:22Z")?.to_utc();
+    let building = IndexProgress::Building {
+        page_token: Some("tok".into()),
+        since,
+    };
+    index.set_progress(&a, &building).await?;
+    assert_eq!(index.progress(&a).await?, Some(building));
+    let ready = IndexProgress::Ready { watermark: since };
+    index.set_progress(&a, &ready).await?;
+    assert_eq!(index.progress(&a).await?, Some(ready));
+    assert_eq!(index.progress(&b).await?, None);
+
+    // The index shares the leads table without touching a lead's conversion.
+    assert!(
+        leads
+            .claim("int_a#index", "evt_1", Utc::now(), Utc::now())
+            .await?
+    );
+    assert_eq!(
+        index.clients_with(&a, &new_email).await?,
+        vec![ClientId::new(7)?]
     );
     Ok(())
 }

@@ -172,6 +172,7 @@ mod tests {
                 ledger: Arc::new(MemoryLedger::default()),
                 health,
                 mappings: None,
+                client_index: None,
                 queues: Arc::new(MemoryQueues::default()),
                 redrive_budget: 10,
             },

@@ -29,6 +29,8 @@ async fn main() -> Result<(), Error> {
             health: aws.mycase(),
             // Form Field Mapping's catalogue refresh and mapping re-check.
             mappings: Some(Arc::new(aws.form_field_upkeep()?)),
+            // Lead matching's client index: caught up once a night.
+            client_index: Some(aws.client_index_upkeep()?),
             queues: aws.event_queues(),
             redrive_budget: nightly_redrive_budget(),
         },

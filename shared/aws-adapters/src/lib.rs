@@ -20,6 +20,7 @@ use hona_domain::communications::thread::ReadyThreadCache;
 use hona_domain::documents::Documents;
 use hona_domain::forms::FormFieldUpkeep;
 use hona_domain::leads::LeadConversion;
+use hona_domain::leads::index::ClientIndexUpkeep;
 use mycase_client::{MyCaseEndpoints, RateLimiter, RetryPolicy, Transport};
 use std::sync::Arc;
 
@@ -173,6 +174,23 @@ impl Aws {
                 self.dynamo.clone(),
                 ResourceNames::leads_table()?,
             )),
+            index: self.client_index()?,
+            mycase: self.mycase(),
+        })
+    }
+
+    /// Each integration's client index, in `HONA_LEADS_TABLE` beside the conversions.
+    pub fn client_index(&self) -> Result<Arc<dynamo::client_index::DynamoClientIndex>, BootError> {
+        Ok(Arc::new(dynamo::client_index::DynamoClientIndex::new(
+            self.dynamo.clone(),
+            ResourceNames::leads_table()?,
+        )))
+    }
+
+    /// The nightly's upkeep of the client index.
+    pub fn client_index_upkeep(&self) -> Result<ClientIndexUpkeep, BootError> {
+        Ok(ClientIndexUpkeep {
+            index: self.client_index()?,
             mycase: self.mycase(),
         })
     }

@@ -40,6 +40,7 @@ fn pipeline(mode: Option<LeadAutomation>) -> (Pipeline<LeadConversion>, Arc<Fake
     };
     let push = LeadConversion {
         conversions: Arc::new(MemoryLeadConversions::default()),
+        index: Arc::new(MemoryClientIndex::default()),
         mycase: mycase.clone(),
     };
     (Pipeline::new(push, stores), mycase)

@@ -7,10 +7,11 @@ use crate::ids::{CaseId, ClientId, EventId, IntegrationId, StaffId};
 use crate::integration::Integration;
 use crate::outcome::{Landed, LedgerEntry, Outcome};
 use crate::ports::{
-    ByteStream, CaseDocuments, CaseThreads, Claim, ClientContact, ClientLookup, Clients,
-    Communications, Connect, DeadLetter, DeadLetters, DocumentSource, IdempotencyStore,
-    IntegrationStore, LeadConversions, LeadSlot, Ledger, NewClientContact, PhoneField,
-    SourceObject, ThreadSlot, UploadFailure, UploadRecord, UploadRecords, UploadSlot, UploadTarget,
+    ByteStream, CaseDocuments, CaseThreads, Claim, ClientContact, ClientIndex, ClientLookup,
+    ClientPage, Clients, Communications, Connect, DeadLetter, DeadLetters, DocumentSource,
+    IdempotencyStore, IndexKey, IndexProgress, IndexedClient, IntegrationStore, LeadConversions,
+    LeadSlot, Ledger, NewClientContact, PhoneField, SourceObject, ThreadSlot, UploadFailure,
+    UploadRecord, UploadRecords, UploadSlot, UploadTarget,
 };
 use crate::reason::Reason;
 use async_trait::async_trait;
@@ -378,6 +379,14 @@ pub struct FakeClientBook {
     /// Added (as a person in MyCase would) right before the next create, making it
     /// collide with this email: the race a 422 reports.
     pub added_before_next_create: Mutex<Option<FakeClient>>,
+    /// Every page of `GET /clients` read, as its `filter[updated_after]`.
+    pub pages: Mutex<Vec<Option<DateTime<Utc>>>>,
+    /// Every `GET /clients/{id}`.
+    pub reads: Mutex<Vec<i64>>,
+    /// `POST /clients` calls, refused ones included.
+    pub creates: Mutex<usize>,
+    /// Clients per page (MyCase's largest page when 0).
+    pub page_size: Mutex<usize>,
     next_id: Mutex<i64>,
 }
 
@@ -391,6 +400,23 @@ pub struct FakeClient {
     pub work: Option<String>,
     pub home: Option<String>,
     pub notes: Option<String>,
+    /// Set to now when added (as MyCase stamps a created client).
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+impl FakeClient {
+    fn contact(&self) -> ClientContact {
+        ClientContact {
+            id: ClientId::new(self.id).expect("positive"),
+            email: self.email.clone(),
+            phones: [&self.cell, &self.work, &self.home]
+                .into_iter()
+                .flatten()
+                .cloned()
+                .collect(),
+            updated_at: self.updated_at,
+        }
+    }
 }
 
 impl FakeClientBook {
@@ -398,9 +424,24 @@ impl FakeClientBook {
         let mut next = self.next_id.lock().unwrap();
         *next += 1;
         client.id = 5000 + *next;
+        client.updated_at.get_or_insert_with(Utc::now);
         let id = client.id;
         self.clients.lock().unwrap().push(client);
         id
+    }
+    /// Changes a client as staff would in MyCase (stamping `updated_at`).
+    pub fn edit(&self, id: i64, change: impl FnOnce(&mut FakeClient)) {
+        let mut clients = self.clients.lock().unwrap();
+        let c = clients.iter_mut().find(|c| c.id == id).expect("a client");
+        change(c);
+        c.updated_at = Some(Utc::now());
+    }
+    /// Requests made of this fake MyCase for lead matching and creation.
+    pub fn requests(&self) -> usize {
+        self.lookups.lock().unwrap().len()
+            + self.pages.lock().unwrap().len()
+            + self.reads.lock().unwrap().len()
+            + *self.creates.lock().unwrap()
     }
     pub fn all(&self) -> Vec<FakeClient> {
         self.clients.lock().unwrap().clone()
@@ -443,21 +484,62 @@ impl Clients for FakeClientBook {
                 ClientLookup::Phone(PhoneField::Work, p) => same(&c.work, p),
                 ClientLookup::Phone(PhoneField::Home, p) => same(&c.home, p),
             })
-            .map(|c| ClientContact {
-                id: ClientId::new(c.id).expect("positive"),
-                email: c.email.clone(),
-                phones: [&c.cell, &c.work, &c.home]
-                    .into_iter()
-                    .flatten()
-                    .cloned()
-                    .collect(),
-            })
+            .map(|c| c.contact())
             .collect())
+    }
+
+    async fn client_page(
+        &self,
+        since: Option<DateTime<Utc>>,
+        page_token: Option<&str>,
+    ) -> Result<ClientPage, PushError> {
+        tokio::task::yield_now().await;
+        self.gate()?;
+        self.pages.lock().unwrap().push(since);
+        let after: i64 = match page_token {
+            Some(t) => t
+                .parse()
+                .map_err(|_| PushError::permanent(Reason::PageTokenExpired, "bad page token"))?,
+            None => 0,
+        };
+        let size = match *self.page_size.lock().unwrap() {
+            0 => 1000,
+            n => n,
+        };
+        let mut matching: Vec<ClientContact> = self
+            .all()
+            .iter()
+            .filter(|c| c.id > after)
+            .filter(|c| since.is_none_or(|s| c.updated_at.is_some_and(|u| u >= s)))
+            .map(FakeClient::contact)
+            .collect();
+        matching.sort_by_key(|c| c.id);
+        let more = matching.len() > size;
+        matching.truncate(size);
+        let next = more
+            .then(|| matching.last().map(|c| c.id.get().to_string()))
+            .flatten();
+        Ok(ClientPage {
+            clients: matching,
+            next,
+        })
+    }
+
+    async fn client(&self, id: ClientId) -> Result<Option<ClientContact>, PushError> {
+        tokio::task::yield_now().await;
+        self.gate()?;
+        self.reads.lock().unwrap().push(id.get());
+        Ok(self
+            .all()
+            .iter()
+            .find(|c| c.id == id.get())
+            .map(FakeClient::contact))
     }
 
     async fn create_client(&self, client: &NewClientContact) -> Result<ClientId, PushError> {
         tokio::task::yield_now().await;
         self.gate()?;
+        *self.creates.lock().unwrap() += 1;
         if let Some(other) = self.added_before_next_create.lock().unwrap().take() {
             self.add(other);
         }
@@ -475,6 +557,7 @@ impl Clients for FakeClientBook {
             work: None,
             home: None,
             notes: Some(client.notes.clone()),
+            updated_at: None,
         });
         Ok(ClientId::new(id).expect("positive"))
     }
@@ -505,6 +588,70 @@ impl FakeConnector {
             .entry(id)
             .or_default()
             .clone()
+    }
+}
+
+/// Each integration's client index, in memory.
+#[derive(Default)]
+pub struct MemoryClientIndex {
+    pub progress: Mutex<HashMap<IntegrationId, IndexProgress>>,
+    pub clients: Mutex<HashMap<(IntegrationId, ClientId), IndexedClient>>,
+}
+
+#[async_trait]
+impl ClientIndex for MemoryClientIndex {
+    async fn progress(
+        &self,
+        integration: &IntegrationId,
+    ) -> Result<Option<IndexProgress>, StoreError> {
+        Ok(self.progress.lock().unwrap().get(integration).cloned())
+    }
+    async fn set_progress(
+        &self,
+        integration: &IntegrationId,
+        progress: &IndexProgress,
+    ) -> Result<(), StoreError> {
+        self.progress
+            .lock()
+            .unwrap()
+            .insert(integration.clone(), progress.clone());
+        Ok(())
+    }
+    async fn put_client(
+        &self,
+        integration: &IntegrationId,
+        client: &IndexedClient,
+    ) -> Result<(), StoreError> {
+        self.clients
+            .lock()
+            .unwrap()
+            .insert((integration.clone(), client.id), client.clone());
+        Ok(())
+    }
+    async fn remove_client(
+        &self,
+        integration: &IntegrationId,
+        client: ClientId,
+    ) -> Result<(), StoreError> {
+        self.clients
+            .lock()
+            .unwrap()
+            .remove(&(integration.clone(), client));
+        Ok(())
+    }
+    async fn clients_with(
+        &self,
+        integration: &IntegrationId,
+        key: &IndexKey,
+    ) -> Result<Vec<ClientId>, StoreError> {
+        Ok(self
+            .clients
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|((i, _), c)| i == integration && c.keys.contains(key))
+            .map(|((_, id), _)| *id)
+            .collect())
     }
 }
 

@@ -167,6 +167,15 @@ pub struct ClientContact {
     pub email: Option<String>,
     /// Cell, work and home numbers on file, as typed in MyCase.
     pub phones: Vec<String>,
+    /// When MyCase last changed the client (`None` when it did not say).
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// One page of `GET /v1/clients`, and the `page_token` of the next one.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ClientPage {
+    pub clients: Vec<ClientContact>,
+    pub next: Option<String>,
 }
 
 /// The body of `POST /v1/clients` for a converted lead.
@@ -188,6 +197,15 @@ pub trait Clients: Send + Sync {
     /// `POST /v1/clients`. A 422 on `/email` (the address belongs to another
     /// client) is the reason [`Reason::DuplicateEmail`](crate::Reason::DuplicateEmail).
     async fn create_client(&self, client: &NewClientContact) -> Result<ClientId, PushError>;
+    /// One page of every client (`since: None`) or of those created or changed at or
+    /// after `since` (`filter[updated_after]`), from `page_token` (`None`: the first).
+    async fn client_page(
+        &self,
+        since: Option<DateTime<Utc>>,
+        page_token: Option<&str>,
+    ) -> Result<ClientPage, PushError>;
+    /// `GET /v1/clients/{id}`; `None` when MyCase has no such client (any more).
+    async fn client(&self, id: ClientId) -> Result<Option<ClientContact>, PushError>;
 }
 
 /// The state of one lead's conversion (DynamoDB `leads`).
@@ -222,6 +240,71 @@ pub trait LeadConversions: Send + Sync {
     /// Gives up a claim whose conversion failed before anything was created in
     /// MyCase. Only the claim's owner may, and never once converted.
     async fn release(&self, key: &str, owner: &str) -> Result<(), StoreError>;
+}
+
+/// A key of the client index: what a lead is matched by (SPEC §4), normalised.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum IndexKey {
+    /// The address, trimmed and in lower case (MyCase emails match ignoring case).
+    Email(String),
+    /// The number in E.164.
+    Phone(String),
+}
+
+/// A MyCase client as the client index keeps it: its id and what it is matched by,
+/// nothing else (no names, no notes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexedClient {
+    pub id: ClientId,
+    pub keys: std::collections::BTreeSet<IndexKey>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// How far an integration's client index has got.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexProgress {
+    /// Reading every client, page by page: the next page is `page_token` (`None`: the
+    /// first). `since` is when the build began: changes from then on are read after.
+    Building {
+        page_token: Option<String>,
+        since: DateTime<Utc>,
+    },
+    /// Complete, and up to date with MyCase's changes before `watermark`.
+    Ready { watermark: DateTime<Utc> },
+}
+
+/// Each integration's index of its MyCase clients by email and phone (DynamoDB
+/// `leads`, under `{integration_id}#index#…`), so a lead is matched without asking
+/// MyCase a dozen questions. Every call is scoped to one integration.
+#[async_trait]
+pub trait ClientIndex: Send + Sync {
+    async fn progress(
+        &self,
+        integration: &IntegrationId,
+    ) -> Result<Option<IndexProgress>, StoreError>;
+    async fn set_progress(
+        &self,
+        integration: &IntegrationId,
+        progress: &IndexProgress,
+    ) -> Result<(), StoreError>;
+    /// Records a client under its keys, replacing the keys it had.
+    async fn put_client(
+        &self,
+        integration: &IntegrationId,
+        client: &IndexedClient,
+    ) -> Result<(), StoreError>;
+    /// Forgets a client MyCase no longer has.
+    async fn remove_client(
+        &self,
+        integration: &IntegrationId,
+        client: ClientId,
+    ) -> Result<(), StoreError>;
+    /// The clients filed under `key`, in no particular order.
+    async fn clients_with(
+        &self,
+        integration: &IntegrationId,
+        key: &IndexKey,
+    ) -> Result<Vec<ClientId>, StoreError>;
 }
 
 // -- Documents ---------------------------------------------------------------------------------

@@ -57,6 +57,8 @@ pub enum Reason {
     /// `POST /v1/clients` refused: the email belongs to another client.
     DuplicateEmail,
     ConnectionFailed,
+    /// MyCase no longer honours a saved page token (the client index restarts its build).
+    PageTokenExpired,
 
     // -- MyCase, as the client reported it (`mycase_` and the client's error kind).
     #[strum(serialize = "mycase_rejected_400")]
@@ -107,6 +109,10 @@ pub enum Reason {
     QuestionRetyped,
     OptionGone,
     MappingBroken,
+    /// None of a submission's mapped answers could be written: nothing landed.
+    NoAnswerWritten,
+    /// MyCase answered a custom-field write with a 422 naming the field.
+    CustomFieldRefused,
 
     // -- Lead conversion.
     NoLeadAutomation,
@@ -253,6 +259,10 @@ impl Reason {
             ),
             ReconnectNeeded | Forbidden | NotFound | CaseNotFound | MissingCase | InvalidStaff
             | DuplicateEmail | ConnectionFailed => self.explain_mycase(),
+            PageTokenExpired => says(
+                "MyCase no longer honoured a saved page of its client list, so the lead-matching index restarts its build.",
+                "Nothing to do: the index rebuilds on its own; leads are matched directly meanwhile.",
+            ),
             MyCaseRejected422 => says(
                 "MyCase refused the data as invalid.",
                 "Look at the failure detail in the ledger, correct the record in Hona, then replay.",
@@ -289,9 +299,8 @@ impl Reason {
             ObjectMissing | TooLarge | ChecksumMismatch | ObjectNotOwned | BucketNotAllowed
             | UploadFailed | UploadDeadline | S3Unavailable => self.explain_documents(),
             NoMappedAnswers | BlankAnswers | ValueDoesNotFit | WriteNotVisible | FieldDeleted
-            | FieldRetyped | NotACaseField | QuestionRetyped | OptionGone | MappingBroken => {
-                self.explain_forms()
-            }
+            | FieldRetyped | NotACaseField | QuestionRetyped | OptionGone | MappingBroken
+            | NoAnswerWritten | CustomFieldRefused => self.explain_forms(),
             NoLeadAutomation | LeadAutomationManual | NotDeduplicated | InvalidLead
             | LeadBeingConverted | NameFallback | AlreadyConverted | LinkedExistingClient => {
                 self.explain_leads()
@@ -444,6 +453,14 @@ impl Reason {
             Reason::OptionGone => says(
                 "A choice is mapped to a dropdown option that no longer exists in MyCase.",
                 "Add the option back in MyCase or re-map the choice in Hona.",
+            ),
+            Reason::NoAnswerWritten => says(
+                "None of the submission's mapped answers could be written (broken mappings, or values that do not fit), so the case was not updated.",
+                "Fix the mappings the reason names in Hona, then replay the submission.",
+            ),
+            Reason::CustomFieldRefused => says(
+                "MyCase refused a custom-field value even after the field list was read again.",
+                "Check the mapped field in MyCase and the mapping in Hona, then replay.",
             ),
             Reason::MappingBroken => says(
                 "The mapped MyCase field was deleted or changed type, so the mapping is broken and nothing is written to it.",

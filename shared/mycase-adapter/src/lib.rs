@@ -9,12 +9,12 @@
 mod forms;
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
 use hona_domain::Reason;
 use hona_domain::error::PushError;
 use hona_domain::ids::{CaseId, ClientId, StaffId};
 use hona_domain::ports::{
-    ByteStream, CaseDocuments, ClientContact, ClientLookup, Clients, Communications,
+    ByteStream, CaseDocuments, ClientContact, ClientLookup, ClientPage, Clients, Communications,
     NewClientContact, PhoneField, UploadFailure, UploadSlot, UploadTarget,
 };
 use mycase_client::MyCaseClient;
@@ -187,17 +187,42 @@ impl Clients for MyCase {
             }
         }
         let found = self.0.clients(&filter).await.map_err(push_error)?;
-        Ok(found
-            .into_iter()
-            .filter_map(|c| {
-                let phones = c.phone_numbers().map(str::to_owned).collect();
-                Some(ClientContact {
-                    id: ClientId::new(c.id).ok()?,
-                    email: c.email,
-                    phones,
-                })
-            })
-            .collect())
+        Ok(found.into_iter().filter_map(contact).collect())
+    }
+
+    async fn client_page(
+        &self,
+        since: Option<DateTime<Utc>>,
+        page_token: Option<&str>,
+    ) -> Result<ClientPage, PushError> {
+        let since = since.map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true));
+        match self.0.clients_page(since.as_deref(), page_token).await {
+            Ok((clients, next)) => Ok(ClientPage {
+                clients: clients.into_iter().filter_map(contact).collect(),
+                next,
+            }),
+            Err(MyCaseError::Rejected {
+                status: 400,
+                details,
+            }) if details
+                .iter()
+                .any(|d| d.parameter.as_deref() == Some("page_token")) =>
+            {
+                Err(PushError::permanent(
+                    Reason::PageTokenExpired,
+                    "MyCase no longer accepts the list's page token (they expire after 3 days).",
+                ))
+            }
+            Err(e) => Err(push_error(e)),
+        }
+    }
+
+    async fn client(&self, id: ClientId) -> Result<Option<ClientContact>, PushError> {
+        match MyCaseClient::client(&self.0, id.get()).await {
+            Ok(c) => Ok(contact(c)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(push_error(e)),
+        }
     }
 
     async fn create_client(&self, client: &NewClientContact) -> Result<ClientId, PushError> {
@@ -231,6 +256,22 @@ impl Clients for MyCase {
             Err(e) => Err(push_error(e)),
         }
     }
+}
+
+/// A MyCase client as lead matching sees it: its id, email, numbers and last change.
+fn contact(c: mycase_client::model::Client) -> Option<ClientContact> {
+    let phones = c.phone_numbers().map(str::to_owned).collect();
+    let updated_at = c
+        .updated_at
+        .as_deref()
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc));
+    Some(ClientContact {
+        id: ClientId::new(c.id).ok()?,
+        email: c.email,
+        phones,
+        updated_at,
+    })
 }
 
 #[async_trait]

@@ -28,6 +28,8 @@ pub type Result<T> = std::result::Result<T, MyCaseError>;
 const UPLOAD_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 /// Guard against a server whose `Link` never ends.
 const MAX_PAGES: usize = 10_000;
+/// MyCase's largest `page_size` (reference §3.1).
+const MAX_PAGE_SIZE: usize = 1000;
 
 /// A MyCase client bound to one integration. Cheap to clone.
 #[derive(Clone)]
@@ -195,6 +197,39 @@ impl MyCaseClient {
     pub async fn clients(&self, filter: &ClientFilter) -> Result<Vec<Client>> {
         let url = with_query(self.url("clients"), &filter.query_pairs());
         self.list(url, "/v1/clients", "client list").await
+    }
+
+    /// One page of `GET /v1/clients` at MyCase's largest page size (1,000): every
+    /// client, or those created or changed at or after `updated_after`
+    /// (`filter[updated_after]`, inclusive), starting at `page_token`. Returns the page
+    /// and the next page's token (`None` on the last page). For callers that read a
+    /// long list across several invocations, keeping the token in between.
+    pub async fn clients_page(
+        &self,
+        updated_after: Option<&str>,
+        page_token: Option<&str>,
+    ) -> Result<(Vec<Client>, Option<String>)> {
+        let mut url = self.url("clients");
+        {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("page_size", &MAX_PAGE_SIZE.to_string());
+            if let Some(after) = updated_after {
+                q.append_pair("filter[updated_after]", after);
+            }
+            if let Some(token) = page_token {
+                q.append_pair("page_token", token);
+            }
+        }
+        let resp = self
+            .send_json::<()>(Method::GET, url.clone(), "/v1/clients", None)
+            .await?;
+        let clients = decode_list::<Client>(&resp, "client list")?;
+        let next = next_link(&resp.headers, &url).and_then(|n| {
+            n.query_pairs()
+                .find(|(k, _)| k == "page_token")
+                .map(|(_, v)| v.into_owned())
+        });
+        Ok((clients, next))
     }
 
     pub async fn client(&self, id: i64) -> Result<Client> {

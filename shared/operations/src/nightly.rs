@@ -15,6 +15,7 @@ use hona_domain::Reason;
 use hona_domain::StoreError;
 use hona_domain::error::PushError;
 use hona_domain::ids::IntegrationId;
+use hona_domain::leads::index::ClientIndexUpkeep;
 use hona_domain::outcome::Outcome;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -189,6 +190,8 @@ pub struct NightlyWorker {
     pub health: Arc<dyn MyCaseHealth>,
     /// Issue 4's catalogue refresh and mapping re-check, when the bundle has it.
     pub mappings: Option<Arc<dyn FormMappingCheck>>,
+    /// Lead matching's client index, caught up with MyCase (or its build carried on).
+    pub client_index: Option<ClientIndexUpkeep>,
     pub queues: Arc<dyn EventQueues>,
     /// Failed pushes re-driven per integration per night, at most.
     pub redrive_budget: usize,
@@ -290,6 +293,14 @@ impl NightlyWorker {
                     report.failures.push(format!("mappings: {}", e.reason));
                 }
             }
+        }
+        // 3b. The client index lead matching reads: one request when nothing changed.
+        if report.connection_ok
+            && let Some(index) = &self.client_index
+            && let Err(e) = index.refresh(integration, deadline).await
+        {
+            warn!(integration_id = %id, kind = %e.reason, "client index refresh failed");
+            report.failures.push(format!("client_index: {}", e.reason));
         }
         Ok(())
     }
@@ -438,6 +449,7 @@ mod worker_tests {
             ledger,
             health: health.clone(),
             mappings: None,
+            client_index: None,
             queues: queues.clone(),
             redrive_budget: 1,
         };
@@ -511,6 +523,7 @@ mod worker_tests {
                 mappings: mappings.clone(),
                 mycase,
             })),
+            client_index: None,
             queues: Arc::new(MemoryQueues::default()),
             redrive_budget: 10,
         };

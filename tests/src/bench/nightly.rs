@@ -13,14 +13,15 @@ use async_trait::async_trait;
 use chrono::Utc;
 use futures::StreamExt;
 use hona_domain::PushError;
-use hona_domain::fakes::MemoryLedger;
+use hona_domain::fakes::{MemoryClientIndex, MemoryLedger};
 use hona_domain::forms::fakes::MemoryMappings;
 use hona_domain::forms::{CaseFields, FormFieldUpkeep, Mapping, MappingStore};
 use hona_domain::ids::{EventId, IntegrationId, OrgId, StaffId};
 use hona_domain::integration::{Integration, LogTarget};
+use hona_domain::leads::index::ClientIndexUpkeep;
 use hona_domain::outcome::{LedgerEntry, Outcome, PushType};
-use hona_domain::ports::Connect;
 use hona_domain::ports::Ledger;
+use hona_domain::ports::{Clients, Connect};
 use hona_operations::fakes::{MemoryAdmin, MemoryFanOut, MemoryQueues};
 use hona_operations::nightly::{NightlyReport, NightlyWorker, start};
 use hona_operations::ports::MyCaseHealth;
@@ -46,6 +47,19 @@ impl Connect<dyn CaseFields> for SandboxHealth {
         i: &Integration,
         deadline: tokio::time::Instant,
     ) -> Result<Arc<dyn CaseFields>, PushError> {
+        Ok(Arc::new(MyCase::new(
+            self.client(i)?.with_deadline(deadline),
+        )))
+    }
+}
+
+#[async_trait]
+impl Connect<dyn Clients> for SandboxHealth {
+    async fn connect(
+        &self,
+        i: &Integration,
+        deadline: tokio::time::Instant,
+    ) -> Result<Arc<dyn Clients>, PushError> {
         Ok(Arc::new(MyCase::new(
             self.client(i)?.with_deadline(deadline),
         )))
@@ -227,8 +241,12 @@ pub async fn run(
         health: health.clone(),
         mappings: Some(Arc::new(FormFieldUpkeep {
             mappings,
-            mycase: health,
+            mycase: health.clone(),
         })),
+        client_index: Some(ClientIndexUpkeep {
+            index: Arc::new(MemoryClientIndex::default()),
+            mycase: health,
+        }),
         queues: queues.clone(),
         redrive_budget: 50,
     };

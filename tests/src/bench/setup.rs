@@ -2,7 +2,7 @@
 //! `log-messages` pipeline over in-memory stores or over the real AWS adapters (moto),
 //! and the MyCase connector that hands the pipeline a real `MyCaseClient`.
 
-use mycase_adapter::MyCase;
+use mycase_adapter::{MyCase, MyCasePort};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -17,7 +17,7 @@ use hona_domain::fakes::{
 };
 use hona_domain::ids::{IntegrationId, OrgId, StaffId};
 use hona_domain::integration::{Integration, LogTarget};
-use hona_domain::ports::{Communications, Connect};
+use hona_domain::ports::Connect;
 use hona_domain::{Pipeline, PushError, Stores};
 use hona_e2e::hona::{self, HonaEvent, Queue};
 use mycase_client::fakes::{MemoryLease, MemoryTokenStore};
@@ -208,13 +208,14 @@ impl SandboxConnector {
     }
 }
 
+/// Any MyCase port the adapter implements (as `aws_adapters::mycase::MyCaseConnector`).
 #[async_trait]
-impl Connect<dyn Communications> for SandboxConnector {
+impl<T: ?Sized + MyCasePort> Connect<T> for SandboxConnector {
     async fn connect(
         &self,
         integration: &Integration,
         deadline: tokio::time::Instant,
-    ) -> Result<Arc<dyn Communications>, PushError> {
+    ) -> Result<Arc<T>, PushError> {
         let client = self
             .clients
             .lock()
@@ -227,7 +228,7 @@ impl Connect<dyn Communications> for SandboxConnector {
                     "No MyCase connection for this integration.",
                 )
             })?;
-        Ok(Arc::new(MyCase::new(client.with_deadline(deadline))))
+        Ok(T::behind(MyCase::new(client.with_deadline(deadline))))
     }
 }
 

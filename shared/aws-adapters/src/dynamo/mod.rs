@@ -1,6 +1,7 @@
 //! The DynamoDB side of the domain's stores, one table each.
 
 mod claims;
+pub mod client_index;
 pub mod connect_states;
 pub mod idempotency;
 pub mod integrations;

@@ -683,3 +683,75 @@ async fn clients_leads_notes_and_filters() {
     );
     env.sandbox.shutdown().await;
 }
+
+/// `filter[updated_after]` on clients (reference §3.2): created or updated at or after
+/// the time, inclusive; every client carries its `updated_at`; a bad value is a 400 on
+/// the parameter. What the bundle's client index keeps itself fresh with.
+#[tokio::test]
+async fn clients_filter_by_updated_after() {
+    let env = start().await;
+    let (_, api) = env.firm(json!({"name": "Index"})).await;
+    let body =
+        |first: &str, email: &str| json!({"first_name": first, "last_name": "Doe", "email": email});
+    let old: Value = api
+        .post("/v1/clients", body("Old", "old@example.com"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let old_id = old["id"].as_i64().unwrap();
+    assert!(old["updated_at"].as_str().unwrap().ends_with('Z'), "{old}");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let since = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let new: Value = api
+        .post("/v1/clients", body("New", "new@example.com"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ids = |v: Value| -> Vec<i64> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_i64().unwrap())
+            .collect()
+    };
+    let q = |t: &str| {
+        format!(
+            "/v1/clients?filter%5Bupdated_after%5D={}",
+            t.replace('+', "%2B")
+        )
+    };
+    assert_eq!(
+        ids(api.get_json(&q(&since)).await),
+        vec![new["id"].as_i64().unwrap()]
+    );
+    // An update counts as a change.
+    let resp = api
+        .put(
+            &format!("/v1/clients/{old_id}"),
+            body("Old", "renamed@example.com"),
+        )
+        .await;
+    assert_eq!(resp.status(), 204);
+    let changed = api.get_json(&q(&since)).await;
+    assert_eq!(ids(changed.clone()).len(), 2, "{changed}");
+    // Inclusive: the newest change's own time still lists it.
+    let newest = changed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["updated_at"].as_str().unwrap().to_owned())
+        .max()
+        .unwrap();
+    assert!(!ids(api.get_json(&q(&newest)).await).is_empty());
+    // A date alone is a time too (midnight UTC); anything else is refused on the parameter.
+    assert_eq!(ids(api.get_json(&q("2000-01-01")).await).len(), 2);
+    let resp = api.get(&q("yesterday")).await;
+    assert_eq!(resp.status(), 400);
+    let err: Value = resp.json().await.unwrap();
+    assert_eq!(
+        err["errors"][0]["source"]["parameter"],
+        "filter[updated_after]"
+    );
+}

@@ -47,6 +47,14 @@ impl Catalogue {
             .collect()
     }
 
+    /// The cached fields as MyCase definitions, by id.
+    pub fn definitions(&self) -> HashMap<i64, CustomField> {
+        self.fields
+            .iter()
+            .map(|f| (f.id.get(), f.to_definition()))
+            .collect()
+    }
+
     pub fn is_stale(&self, now: DateTime<Utc>) -> bool {
         now - self.refreshed_at > CATALOGUE_MAX_AGE
     }

@@ -10,7 +10,7 @@ use crate::ports::Connect;
 use crate::reason::Reason;
 use async_trait::async_trait;
 use mycase_client::model::{
-    Case, CaseUpdate, CustomField, CustomFieldRef, CustomFieldValue, ListOption,
+    Case, CaseUpdate, CustomField, CustomFieldRef, CustomFieldValue, FieldValue, ListOption,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -118,6 +118,8 @@ pub struct FakeFieldsFirm {
     pub updates: Mutex<Vec<(CaseId, CaseUpdate)>>,
     pub append_quirk: Mutex<bool>,
     pub field_list_calls: Mutex<usize>,
+    /// `GET /cases/{id}` calls.
+    pub case_reads: Mutex<usize>,
     /// Seconds of the fake clock, so later writes read back as later.
     clock: Mutex<u32>,
 }
@@ -150,6 +152,31 @@ impl FakeFieldsFirm {
         self.cases.lock().unwrap().insert(id, case);
     }
 
+    /// MyCase's 422 on a value for a field that is gone, not a case field, or of a type
+    /// the value does not fit.
+    fn refuse(&self, update: &CaseUpdate) -> Option<PushError> {
+        let fields = self.fields.lock().unwrap();
+        let fits = |w: &mycase_client::model::CustomFieldValueWrite| {
+            fields.get(&w.custom_field.id).is_some_and(|f| {
+                f.parent_type == "case"
+                    && match (&w.value, f.field_type.as_str()) {
+                        (FieldValue::Bool(_), t) => t == "boolean",
+                        (FieldValue::Number(_), t) => t == "numeric" || t == "currency",
+                        (FieldValue::Text(_), t) => {
+                            !matches!(t, "boolean" | "numeric" | "currency")
+                        }
+                        (FieldValue::Null, _) => false,
+                    }
+            })
+        };
+        (!update.custom_field_values.iter().all(fits)).then(|| {
+            PushError::permanent(
+                Reason::CustomFieldRefused,
+                "MyCase refused a custom-field value.",
+            )
+        })
+    }
+
     pub fn case_values(&self, id: i64) -> Vec<CustomFieldValue> {
         self.cases.lock().unwrap()[&id].custom_field_values.clone()
     }
@@ -165,15 +192,29 @@ impl CaseFields for FakeFieldsFirm {
         Ok(self.fields.lock().unwrap().get(&id.get()).cloned())
     }
     async fn case(&self, case: CaseId) -> Result<Case, PushError> {
-        self.cases
+        *self.case_reads.lock().unwrap() += 1;
+        let mut case = self
+            .cases
             .lock()
             .unwrap()
             .get(&case.get())
             .cloned()
-            .ok_or_else(|| PushError::permanent(Reason::NotFound, "MyCase has no such record."))
+            .ok_or_else(|| PushError::permanent(Reason::NotFound, "MyCase has no such record."))?;
+        // As MyCase renders them: with each field's current type; a deleted field's
+        // values are gone.
+        let fields = self.fields.lock().unwrap();
+        case.custom_field_values.retain_mut(|v| {
+            let current = fields.get(&v.custom_field.id);
+            v.custom_field.field_type = current.map(|f| f.field_type.clone());
+            current.is_some()
+        });
+        Ok(case)
     }
     async fn update_case(&self, case: CaseId, update: &CaseUpdate) -> Result<(), PushError> {
         self.updates.lock().unwrap().push((case, update.clone()));
+        if let Some(refused) = self.refuse(update) {
+            return Err(refused);
+        }
         let append = *self.append_quirk.lock().unwrap();
         let mut cases = self.cases.lock().unwrap();
         let stored = cases

@@ -104,6 +104,29 @@ impl CaseField {
         })
     }
 
+    /// The MyCase definition this was read from (a case field, by construction), so a
+    /// cached catalogue re-checks mappings exactly as a live read does.
+    pub fn to_definition(&self) -> CustomField {
+        CustomField {
+            id: self.id.get(),
+            name: self.name.clone(),
+            parent_type: "case".into(),
+            field_type: self.field_type.as_str().into(),
+            list_options: self
+                .options
+                .iter()
+                .map(|o| mycase_client::model::ListOption {
+                    key: o.key.clone(),
+                    option: o.text.clone(),
+                    created_at: None,
+                    updated_at: None,
+                })
+                .collect(),
+            created_at: None,
+            updated_at: None,
+        }
+    }
+
     /// The option with this key, or else with this text (case-insensitive).
     pub fn option(&self, key_or_text: &str) -> Option<&ListOption> {
         let wanted = key_or_text.trim();

@@ -49,6 +49,8 @@ pub trait CaseFields: Send + Sync {
     async fn custom_field(&self, id: CustomFieldId) -> Result<Option<CustomField>, PushError>;
     /// `GET /cases/{id}`.
     async fn case(&self, case: CaseId) -> Result<Case, PushError>;
-    /// `PUT /cases/{id}` with `name` and only the values that change.
+    /// `PUT /cases/{id}` with `name` and only the values that change. A 422 on a
+    /// custom-field value (a field deleted or retyped, a value it does not
+    /// take) is [`crate::Reason::CustomFieldRefused`].
     async fn update_case(&self, case: CaseId, update: &CaseUpdate) -> Result<(), PushError>;
 }

@@ -6,6 +6,7 @@ use super::mapping::{Broken, MappingRequest, MappingStatus, validate};
 use super::ports::{CaseFields, MappingStore};
 use super::push::MapFormFields;
 use super::question::QuestionType;
+use crate::error::PushError;
 use crate::fakes::{MemoryDeadLetters, MemoryIdempotency, MemoryIntegrations, MemoryLedger};
 use crate::ids::{CustomFieldId, FormId, IntegrationId, OrgId, QuestionId, StaffId};
 use crate::integration::{Integration, LogTarget};
@@ -426,4 +427,178 @@ async fn the_catalogue_offers_only_compatible_case_fields() {
     // Cached: a second read does not ask MyCase again.
     upkeep.catalogue(&w.integration, deadline).await.unwrap();
     assert_eq!(*w.firm().field_list_calls.lock().unwrap(), 1);
+}
+
+// -- The cached catalogue ---------------------------------------------------------------------
+
+impl World {
+    fn upkeep(&self) -> FormFieldUpkeep {
+        FormFieldUpkeep {
+            mappings: self.mappings.clone(),
+            mycase: self.mycase.clone(),
+        }
+    }
+
+    /// The firm opened the mapping dropdown: the catalogue is cached, fresh.
+    async fn cache_catalogue(&self) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        self.upkeep()
+            .refresh_catalogue(&self.integration, deadline)
+            .await
+            .unwrap();
+    }
+
+    /// MyCase requests so far: field lists, case reads, PUTs.
+    fn requests(&self) -> usize {
+        let firm = self.firm();
+        *firm.field_list_calls.lock().unwrap()
+            + *firm.case_reads.lock().unwrap()
+            + firm.updates.lock().unwrap().len()
+    }
+}
+
+#[tokio::test]
+async fn with_a_fresh_catalogue_a_submission_costs_a_case_read_and_the_put() {
+    let w = mapped_world().await;
+    w.cache_catalogue().await;
+    let before = w.requests();
+    assert_eq!(
+        w.submit("evt_1", CASE, intake()).await,
+        RecordResult::Done(Disposition::Landed)
+    );
+    assert_eq!(w.requests() - before, 2);
+    // A stale catalogue is read again first: three.
+    w.mappings
+        .catalogues
+        .lock()
+        .unwrap()
+        .values_mut()
+        .for_each(|c| c.refreshed_at -= chrono::Duration::hours(2));
+    let mut changed = intake();
+    changed[4]["value"] = json!(99);
+    let before = w.requests();
+    w.submit("evt_2", CASE, changed).await;
+    assert_eq!(w.requests() - before, 3);
+    assert_eq!(w.value(CASE, 105), Some(FieldValue::Number(99.0)));
+}
+
+#[tokio::test]
+async fn a_field_deleted_after_the_catalogue_was_cached_is_caught_and_the_rest_lands() {
+    let w = mapped_world().await;
+    w.cache_catalogue().await;
+    w.firm().fields.lock().unwrap().remove(&102);
+    assert_eq!(
+        w.submit("evt_1", CASE, intake()).await,
+        RecordResult::Done(Disposition::Landed)
+    );
+    assert_eq!(w.value(CASE, 102), None);
+    assert_eq!(
+        w.value(CASE, 101),
+        Some(FieldValue::Text("2026-12-03".into()))
+    );
+    let Outcome::Landed(Landed { remarks, .. }) = w.outcome("evt_1") else {
+        panic!()
+    };
+    assert_eq!(remarks.len(), 1, "{remarks:?}");
+    assert_eq!(
+        remarks[0].detail,
+        "Question q_injury: MyCase custom field 102 no longer exists."
+    );
+    let saved = w.mappings.list(&w.integration.id).await.unwrap();
+    let injury = saved
+        .iter()
+        .find(|m| m.question_id.as_str() == "q_injury")
+        .unwrap();
+    assert!(
+        matches!(injury.status, MappingStatus::Broken(ref b) if b.kind == Reason::FieldDeleted)
+    );
+    // The catalogue was read again, so the next submission spends nothing finding out.
+    let cached = w.mappings.catalogues.lock().unwrap()[&w.integration.id].clone();
+    assert!(cached.fields.iter().all(|f| f.id.get() != 102));
+}
+
+#[tokio::test]
+async fn a_field_retyped_after_the_catalogue_was_cached_is_never_written() {
+    let w = mapped_world().await;
+    w.cache_catalogue().await;
+    let cached = w.mappings.catalogues.lock().unwrap().clone();
+    w.submit("evt_1", CASE, intake()).await;
+    for (field, now) in [(103, "short_text"), (105, "date")] {
+        w.firm()
+            .fields
+            .lock()
+            .unwrap()
+            .get_mut(&field)
+            .unwrap()
+            .field_type = now.into();
+    }
+    let mut answers = intake();
+    answers[2]["value"] = json!(false);
+    // A case with no value in those fields yet: MyCase refuses the values (422), the
+    // catalogue is read again and the sound answers are written.
+    w.submit("evt_2", OTHER_CASE, answers.clone()).await;
+    assert_eq!(w.value(OTHER_CASE, 103), None);
+    assert_eq!(w.value(OTHER_CASE, 105), None);
+    assert_eq!(
+        w.value(OTHER_CASE, 101),
+        Some(FieldValue::Text("2026-12-03".into()))
+    );
+    // A case that has values there shows the fields' new types: the catalogue is read
+    // again before anything is sent.
+    *w.mappings.catalogues.lock().unwrap() = cached;
+    let puts = w.firm().updates.lock().unwrap().len();
+    answers[0]["value"] = json!("2026-12-10");
+    w.submit("evt_3", CASE, answers).await;
+    let updates = w.firm().updates.lock().unwrap().clone();
+    assert_eq!(updates.len(), puts + 1, "one PUT, not refused");
+    let sent: Vec<i64> = updates[puts]
+        .1
+        .custom_field_values
+        .iter()
+        .map(|v| v.custom_field.id)
+        .collect();
+    assert!(!sent.contains(&103) && !sent.contains(&105), "{sent:?}");
+    assert_eq!(
+        w.value(CASE, 103),
+        Some(FieldValue::Bool(true)),
+        "untouched"
+    );
+    for event in ["evt_2", "evt_3"] {
+        let Outcome::Landed(Landed { remarks, .. }) = w.outcome(event) else {
+            panic!("{event}")
+        };
+        assert!(
+            remarks.iter().any(|r| r.detail
+                == "Question q_treated: MyCase custom field 103 was boolean when mapped and is now short_text."),
+            "{event}: {remarks:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_submission_whose_every_answer_is_refused_does_not_claim_it_landed() {
+    let w = mapped_world().await;
+    w.firm().fields.lock().unwrap().clear();
+    let r = w.submit("evt_1", CASE, intake()).await;
+    assert_eq!(
+        r,
+        RecordResult::Done(Disposition::DeadLettered(Reason::NoAnswerWritten))
+    );
+    match w.outcome("evt_1") {
+        Outcome::Failed(PushError {
+            reason,
+            detail,
+            permanent,
+        }) => {
+            assert_eq!(reason, Reason::NoAnswerWritten);
+            assert!(permanent);
+            assert!(
+                detail.contains("Question q_court: MyCase custom field 101 no longer exists."),
+                "{detail}"
+            );
+            assert!(!detail.contains("Whiplash"), "never an answer: {detail}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(w.firm().updates.lock().unwrap().is_empty());
 }

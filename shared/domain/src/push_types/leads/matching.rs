@@ -8,6 +8,10 @@
 //! people type, because MyCase keeps phone numbers as typed (see [`phone_spellings`]).
 //! Several matches: the oldest client (lowest id) wins, so every conversion of
 //! the same person picks the same one.
+//!
+//! These lookups ask MyCase directly; a lead normally goes through the client index
+//! instead ([`super::index`]), which applies the same rules. They remain for while the
+//! index is being built, and for an email MyCase says is taken meanwhile.
 
 use crate::error::PushError;
 use crate::ids::{ClientId, E164Phone, EmailAddress};
@@ -96,7 +100,7 @@ pub fn phone_spellings(phone: &E164Phone) -> Vec<String> {
     spellings
 }
 
-fn has_phone(client: &ClientContact, phone: &E164Phone) -> bool {
+pub(crate) fn has_phone(client: &ClientContact, phone: &E164Phone) -> bool {
     client
         .phones
         .iter()
@@ -105,6 +109,13 @@ fn has_phone(client: &ClientContact, phone: &E164Phone) -> bool {
 
 fn oldest<'a>(clients: impl Iterator<Item = &'a ClientContact>) -> Option<ClientId> {
     clients.map(|c| c.id).min()
+}
+
+/// Candidates in the order they are tried: the oldest client (lowest id) first.
+pub(crate) fn oldest_first(mut ids: Vec<ClientId>) -> Vec<ClientId> {
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ struct World {
     dead_letters: Arc<MemoryDeadLetters>,
     idempotency: Arc<MemoryIdempotency>,
     conversions: Arc<MemoryLeadConversions>,
+    index: Arc<MemoryClientIndex>,
     mycase: Arc<FakeConnector>,
 }
 
@@ -44,6 +45,7 @@ impl World {
             dead_letters: Default::default(),
             idempotency: Default::default(),
             conversions: Default::default(),
+            index: Default::default(),
             mycase: Default::default(),
         }
     }
@@ -51,6 +53,7 @@ impl World {
         Pipeline::new(
             LeadConversion {
                 conversions: self.conversions.clone(),
+                index: self.index.clone(),
                 mycase: self.mycase.clone(),
             },
             Stores {
@@ -496,4 +499,205 @@ async fn a_lead_converted_earlier_links_its_client_even_with_mycase_unreachable(
             .is_none(),
         "claim released"
     );
+}
+
+// -- The client index ------------------------------------------------------------------------
+
+fn new_person(n: usize) -> Value {
+    let mut data = lead_data();
+    data["lead_id"] = format!("lead_n{n}").into();
+    data["email"] = format!("person{n}@example.org").into();
+    data["phone"] = format!("+1 206 555 {:04}", 1000 + n).into();
+    data
+}
+
+#[tokio::test]
+async fn with_a_warm_index_a_lead_costs_two_requests_whether_found_or_created() {
+    let w = World::new(Some(LeadAutomation::Automatic));
+    let existing = w.book().add(FakeClient {
+        email: Some("jane.doe@example.com".into()),
+        ..FakeClient::default()
+    });
+    let p = w.pipeline();
+    // The first lead builds the index (one page of clients), then creates.
+    p.process(&captured("evt_0", new_person(0)), None, soon())
+        .await;
+    assert_eq!(w.book().requests(), 2, "one page read, then the create");
+    let before = w.book().requests();
+    p.process(&captured("evt_1", new_person(1)), None, soon())
+        .await;
+    assert_eq!(
+        w.book().requests() - before,
+        2,
+        "a catch-up, then the create"
+    );
+    assert!(
+        w.book().lookups.lock().unwrap().is_empty(),
+        "no filter lookups"
+    );
+    let before = w.book().requests();
+    p.process(&captured("evt_2", lead_data()), None, soon())
+        .await;
+    assert_eq!(
+        w.book().requests() - before,
+        2,
+        "a catch-up, then the candidate confirmed"
+    );
+    assert_eq!(
+        w.landed("evt_2").0,
+        vec![MyCaseRef::new("client", existing)]
+    );
+    assert_eq!(w.book().all().len(), 3);
+}
+
+#[tokio::test]
+async fn a_client_changed_in_mycase_after_the_build_is_matched_by_its_new_details() {
+    let w = World::new(Some(LeadAutomation::Automatic));
+    let id = w.book().add(FakeClient {
+        email: Some("old@example.com".into()),
+        ..FakeClient::default()
+    });
+    let p = w.pipeline();
+    p.process(&captured("evt_0", new_person(0)), None, soon())
+        .await;
+    // Staff fix the client's email and add a work number in MyCase.
+    w.book().edit(id, |c| {
+        c.email = Some("JANE.DOE@example.com".into());
+        c.work = Some("(503) 555-0199".into());
+    });
+    p.process(&captured("evt_1", lead_data()), None, soon())
+        .await;
+    assert_eq!(w.landed("evt_1").0, vec![MyCaseRef::new("client", id)]);
+    let mut by_phone = new_person(2);
+    by_phone["email"] = Value::Null;
+    by_phone["phone"] = "503.555.0199".into();
+    p.process(&captured("evt_2", by_phone), None, soon()).await;
+    let (refs, remarks) = w.landed("evt_2");
+    assert_eq!(refs, vec![MyCaseRef::new("client", id)]);
+    assert!(remarks[0].detail.contains("by phone"));
+    // Each catch-up asked only for what changed since the last one.
+    let pages = w.book().pages.lock().unwrap().clone();
+    assert_eq!(pages[0], None, "the build reads every client");
+    assert!(pages[1..].iter().all(Option::is_some), "{pages:?}");
+}
+
+#[tokio::test]
+async fn a_stale_candidate_is_confirmed_against_mycase_and_never_linked() {
+    let w = World::new(Some(LeadAutomation::Automatic));
+    let gone = w.book().add(FakeClient {
+        email: Some("jane.doe@example.com".into()),
+        ..FakeClient::default()
+    });
+    let p = w.pipeline();
+    p.process(&captured("evt_0", new_person(0)), None, soon())
+        .await;
+    // Deleted in MyCase: no filter reports a deletion, so the index still has it.
+    w.book().clients.lock().unwrap().retain(|c| c.id != gone);
+    p.process(&captured("evt_1", lead_data()), None, soon())
+        .await;
+    let (refs, remarks) = w.landed("evt_1");
+    assert_ne!(refs, vec![MyCaseRef::new("client", gone)]);
+    assert!(remarks.is_empty(), "created, not linked: {remarks:?}");
+    assert_eq!(w.book().all().len(), 2);
+    assert!(w.book().reads.lock().unwrap().contains(&gone));
+}
+
+#[tokio::test]
+async fn several_matches_link_the_oldest_client_through_the_index_too() {
+    let w = World::new(Some(LeadAutomation::Automatic));
+    let older = w.book().add(FakeClient {
+        cell: Some("503-555-0142".into()),
+        ..FakeClient::default()
+    });
+    w.book().add(FakeClient {
+        home: Some("+15035550142".into()),
+        ..FakeClient::default()
+    });
+    let mut data = lead_data();
+    data["email"] = Value::Null;
+    w.pipeline()
+        .process(&captured("evt_1", data), None, soon())
+        .await;
+    assert_eq!(w.landed("evt_1").0, vec![MyCaseRef::new("client", older)]);
+}
+
+#[tokio::test]
+async fn a_large_firm_is_indexed_over_several_leads_asking_mycase_directly_meanwhile() {
+    let w = World::new(Some(LeadAutomation::Automatic));
+    *w.book().page_size.lock().unwrap() = 2;
+    let mut ids = Vec::new();
+    for n in 0..7 {
+        ids.push(w.book().add(FakeClient {
+            email: Some(format!("client{n}@example.com")),
+            ..FakeClient::default()
+        }));
+    }
+    let p = w.pipeline();
+    // Three pages a lead: 7 clients at 2 a page take two leads.
+    let mut first = new_person(0);
+    first["email"] = "client6@example.com".into();
+    p.process(&captured("evt_0", first), None, soon()).await;
+    assert_eq!(w.landed("evt_0").0, vec![MyCaseRef::new("client", ids[6])]);
+    assert!(
+        !w.book().lookups.lock().unwrap().is_empty(),
+        "matched by asking MyCase while the index was incomplete"
+    );
+    assert!(matches!(
+        w.index.progress.lock().unwrap().values().next(),
+        Some(crate::ports::IndexProgress::Building {
+            page_token: Some(_),
+            ..
+        })
+    ));
+    let lookups = w.book().lookups.lock().unwrap().len();
+    let mut second = new_person(1);
+    second["email"] = "client5@example.com".into();
+    p.process(&captured("evt_1", second), None, soon()).await;
+    assert_eq!(w.landed("evt_1").0, vec![MyCaseRef::new("client", ids[5])]);
+    assert_eq!(
+        w.book().lookups.lock().unwrap().len(),
+        lookups,
+        "the build finished: matched through the index"
+    );
+    assert_eq!(
+        w.book().pages.lock().unwrap().len(),
+        4,
+        "each page read once"
+    );
+}
+
+#[tokio::test]
+async fn one_firms_index_never_matches_another_firms_lead() {
+    let w = World::new(Some(LeadAutomation::Automatic));
+    let mut other = w.integrations.0.lock().unwrap()[&IntegrationId::parse(INT).unwrap()].clone();
+    other.id = IntegrationId::parse("int_b").unwrap();
+    w.integrations
+        .0
+        .lock()
+        .unwrap()
+        .insert(other.id.clone(), other);
+    w.book().add(FakeClient {
+        email: Some("jane.doe@example.com".into()),
+        ..FakeClient::default()
+    });
+    let p = w.pipeline();
+    p.process(&captured("evt_a", new_person(0)), None, soon())
+        .await;
+    let mut body: Value = serde_json::from_str(&captured("evt_b", lead_data())).unwrap();
+    body["integration_id"] = "int_b".into();
+    let r = p.process(&body.to_string(), None, soon()).await;
+    assert_eq!(r, RecordResult::Done(Disposition::Landed));
+    let b_book = w.mycase.client_book("int_b");
+    assert_eq!(b_book.all().len(), 1, "firm B's own new client");
+    assert!(
+        b_book.reads.lock().unwrap().is_empty(),
+        "no candidate from firm A's index was even tried"
+    );
+    match w.ledger.outcome("int_b", "evt_b") {
+        Some(Outcome::Landed(Landed { refs, remarks })) => {
+            assert_eq!(refs, vec![MyCaseRef::new("client", b_book.all()[0].id)]);
+            assert!(remarks.is_empty(), "{remarks:?}");
+        }
+        other => panic!("{other:?}"),
+    }
 }
