@@ -2,7 +2,7 @@
 
 use aws_adapters::{Aws, lambda};
 use hona_operations::service::Operations;
-use lambda_http::{Error, Request, service_fn};
+use lambda_http::Error;
 use std::sync::Arc;
 
 #[tokio::main]
@@ -15,9 +15,5 @@ async fn main() -> Result<(), Error> {
         queues: aws.event_queues(),
         mappings: aws.mappings()?,
     });
-    lambda_http::run(service_fn(move |req: Request| {
-        let ops = ops.clone();
-        async move { Ok::<_, Error>(admin_api::handle(&ops, req).await) }
-    }))
-    .await
+    hona_http_api::run(admin_api::router(ops)).await
 }

@@ -6,7 +6,7 @@ use aws_adapters::mycase::MyCaseOAuthApp;
 use aws_adapters::secrets::{SecretsTokenVault, load_state_signing_key};
 use aws_adapters::{Aws, lambda};
 use hona_operations::connect::{ConnectFlow, StateSigner};
-use lambda_http::{Error, Request, service_fn};
+use lambda_http::Error;
 use std::sync::Arc;
 
 #[tokio::main]
@@ -33,9 +33,5 @@ async fn main() -> Result<(), Error> {
         )),
         admin: aws.integrations(),
     });
-    lambda_http::run(service_fn(move |req: Request| {
-        let flow = flow.clone();
-        async move { Ok::<_, Error>(connect_mycase::handle(&flow, req).await) }
-    }))
-    .await
+    hona_http_api::run(connect_mycase::router(flow)).await
 }

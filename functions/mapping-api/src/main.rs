@@ -3,7 +3,7 @@
 //! IAM-authorised. Routes and validation live in `lib.rs`.
 
 use aws_adapters::{Aws, lambda};
-use lambda_http::{Error, Request, service_fn};
+use lambda_http::Error;
 use mapping_api::MappingApi;
 use std::sync::Arc;
 
@@ -16,9 +16,5 @@ async fn main() -> Result<(), Error> {
         mappings: aws.mappings()?,
         mycase: aws.mycase(),
     });
-    lambda_http::run(service_fn(move |request: Request| {
-        let api = api.clone();
-        async move { mapping_api::http::serve(&api, request).await }
-    }))
-    .await
+    hona_http_api::run(mapping_api::router(api)).await
 }
