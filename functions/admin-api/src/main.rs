@@ -1,5 +1,6 @@
 //! `admin-api`: activation, settings, status and replay (API Gateway HTTP API, IAM auth).
 
+use aws_adapters::config::{AdminConfig, FromEnv};
 use aws_adapters::{Aws, lambda};
 use hona_operations::service::Operations;
 use lambda_http::Error;
@@ -8,12 +9,13 @@ use std::sync::Arc;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda::init_tracing();
-    let aws = Aws::from_env_without_queue().await?;
+    let config = AdminConfig::from_env()?;
+    let aws = Aws::new(&config.aws).await;
     let ops = Arc::new(Operations {
         admin: aws.integrations(),
         ledger: aws.ledger_history(),
-        queues: aws.event_queues(),
-        mappings: aws.mappings()?,
+        queues: aws.event_queues(&config.queues),
+        mappings: aws.mappings(&config.mappings_table),
     });
     hona_http_api::run(admin_api::router(ops)).await
 }

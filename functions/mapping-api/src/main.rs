@@ -2,6 +2,7 @@
 //! save, list and delete form field mappings. API Gateway HTTP API (payload v2),
 //! IAM-authorised. Routes and validation live in `lib.rs`.
 
+use aws_adapters::config::{FromEnv, MappingApiConfig};
 use aws_adapters::{Aws, lambda};
 use lambda_http::Error;
 use mapping_api::MappingApi;
@@ -10,10 +11,11 @@ use std::sync::Arc;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda::init_tracing();
-    let aws = Aws::from_env_without_queue().await?;
+    let config = MappingApiConfig::from_env()?;
+    let aws = Aws::new(&config.aws).await;
     let api = Arc::new(MappingApi {
         integrations: aws.integrations(),
-        mappings: aws.mappings()?,
+        mappings: aws.mappings(&config.mappings_table),
         mycase: aws.mycase(),
     });
     hona_http_api::run(mapping_api::router(api)).await
