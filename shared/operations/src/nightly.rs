@@ -14,6 +14,7 @@ use chrono::{DateTime, Duration, Timelike, Utc};
 use hona_domain::StoreError;
 use hona_domain::error::PushError;
 use hona_domain::ids::IntegrationId;
+use hona_domain::integration::Integration;
 use hona_domain::outcome::Outcome;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -216,19 +217,41 @@ impl NightlyWorker {
             ..NightlyReport::skipped("", now)
         };
 
+        self.check_connection(&mut report, integration, deadline)
+            .await?;
+        self.count_and_redrive(&mut report, id, now).await?;
+        report.duration_ms = started.elapsed().as_millis() as u64;
+        self.admin.record_nightly(id, &report).await?;
+        info!(
+            integration_id = %id,
+            status = %report.status,
+            token_refreshed = report.token_refreshed,
+            connection_ok = report.connection_ok,
+            redriven = report.redriven.values().sum::<usize>(),
+            duration_ms = report.duration_ms,
+            "nightly sync done"
+        );
+        Ok(report)
+    }
+
+    /// Steps 1 to 3: the grant, the connection, the catalogue and form mappings.
+    async fn check_connection(
+        &self,
+        report: &mut NightlyReport,
+        integration: &Integration,
+        deadline: tokio::time::Instant,
+    ) -> Result<(), StoreError> {
+        let id = &integration.id;
         // 1. The grant: refreshing restarts MyCase's two-week refresh window.
         match self.health.keep_alive(integration).await {
             Ok(()) => report.token_refreshed = true,
-            Err(e) => {
-                self.note_failure(&mut report, id, "token_refresh", &e)
-                    .await?
-            }
+            Err(e) => self.note_failure(report, id, "token_refresh", &e).await?,
         }
         // 2. The connection, with the tokens we now hold.
         if report.reason.is_none() {
             match self.health.check(integration).await {
                 Ok(()) => report.connection_ok = true,
-                Err(e) => self.note_failure(&mut report, id, "connection", &e).await?,
+                Err(e) => self.note_failure(report, id, "connection", &e).await?,
             }
         }
         // 3. Custom-field catalogue and form mappings.
@@ -243,6 +266,16 @@ impl NightlyWorker {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// Step 4: the day's counts from the ledger, and the re-drive.
+    async fn count_and_redrive(
+        &self,
+        report: &mut NightlyReport,
+        id: &IntegrationId,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         // 4. The day's ledger, and re-driving what failed (only with a working connection:
         //    otherwise each would just fail again).
         let entries = self.ledger.entries(id, LedgerFilter::All).await?;
@@ -268,18 +301,7 @@ impl NightlyWorker {
             }
             report.redriven = sent.sent;
         }
-        report.duration_ms = started.elapsed().as_millis() as u64;
-        self.admin.record_nightly(id, &report).await?;
-        info!(
-            integration_id = %id,
-            status = %report.status,
-            token_refreshed = report.token_refreshed,
-            connection_ok = report.connection_ok,
-            redriven = report.redriven.values().sum::<usize>(),
-            duration_ms = report.duration_ms,
-            "nightly sync done"
-        );
-        Ok(report)
+        Ok(())
     }
 
     async fn note_failure(
