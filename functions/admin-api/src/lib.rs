@@ -17,7 +17,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use hona_domain::StoreError;
 use hona_domain::ids::{EventId, IntegrationId};
-use hona_http_api::{ApiError, JsonBody, PathParams, QueryParams};
+use hona_http_api::{ApiError, IdPath, JsonAnswer, JsonBody, PathParams, QueryParams};
 use hona_operations::service::{Operations, parse_push_type};
 use hona_operations::settings::{IntegrationRecord, SettingsPatch};
 use serde::Deserialize;
@@ -39,12 +39,6 @@ pub fn router(ops: Arc<Operations>) -> Router {
 }
 
 type Ops = State<Arc<Operations>>;
-type Answer = Result<Json<Value>, ApiError>;
-
-#[derive(Deserialize)]
-struct OfIntegration {
-    id: IntegrationId,
-}
 
 #[derive(Deserialize)]
 struct StatusQuery {
@@ -68,7 +62,7 @@ fn to_json(value: impl serde::Serialize) -> Json<Value> {
     Json(serde_json::to_value(value).unwrap_or_default())
 }
 
-async fn list(State(ops): Ops) -> Answer {
+async fn list(State(ops): Ops) -> JsonAnswer {
     let records = ops.admin.list().await.map_err(unavailable)?;
     let integrations: Vec<Value> = records.iter().map(record_json).collect();
     Ok(Json(json!({ "integrations": integrations })))
@@ -88,9 +82,9 @@ fn record_json(r: &IntegrationRecord) -> Value {
 
 async fn status(
     State(ops): Ops,
-    PathParams(p): PathParams<OfIntegration>,
+    PathParams(p): PathParams<IdPath<IntegrationId>>,
     QueryParams(q): QueryParams<StatusQuery>,
-) -> Answer {
+) -> JsonAnswer {
     if let Some(event) = q.event_id {
         let explained = ops.explain(&p.id, &event).await.map_err(unavailable)?;
         return Ok(to_json(explained));
@@ -101,15 +95,15 @@ async fn status(
     }
 }
 
-async fn activate(ops: Ops, PathParams(p): PathParams<OfIntegration>) -> Answer {
+async fn activate(ops: Ops, PathParams(p): PathParams<IdPath<IntegrationId>>) -> JsonAnswer {
     set_active(ops, p.id, true).await
 }
 
-async fn deactivate(ops: Ops, PathParams(p): PathParams<OfIntegration>) -> Answer {
+async fn deactivate(ops: Ops, PathParams(p): PathParams<IdPath<IntegrationId>>) -> JsonAnswer {
     set_active(ops, p.id, false).await
 }
 
-async fn set_active(State(ops): Ops, id: IntegrationId, active: bool) -> Answer {
+async fn set_active(State(ops): Ops, id: IntegrationId, active: bool) -> JsonAnswer {
     if !ops
         .admin
         .set_active(&id, active)
@@ -131,9 +125,9 @@ async fn set_active(State(ops): Ops, id: IntegrationId, active: bool) -> Answer 
 
 async fn settings(
     State(ops): Ops,
-    PathParams(p): PathParams<OfIntegration>,
+    PathParams(p): PathParams<IdPath<IntegrationId>>,
     JsonBody(body): JsonBody<Value>,
-) -> Answer {
+) -> JsonAnswer {
     let patch = SettingsPatch::from_json(&body)
         .map_err(|e| ApiError::bad_request("invalid_setting", e.to_string()))?;
     let id = p.id;
@@ -157,7 +151,7 @@ async fn settings(
 /// push types, and how many).
 async fn replay(
     State(ops): Ops,
-    PathParams(p): PathParams<OfIntegration>,
+    PathParams(p): PathParams<IdPath<IntegrationId>>,
     JsonBody(body): JsonBody<Option<ReplayBody>>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let push_type = match body.and_then(|b| b.push_type) {

@@ -138,23 +138,11 @@ async fn start(
     Ok((StatusCode::FOUND, redirect).into_response())
 }
 
-#[derive(Deserialize)]
-struct CallbackQuery {
-    code: Option<String>,
-    state: Option<String>,
-    error: Option<String>,
-}
-
 async fn callback(
     State(flow): Flow,
     format: Format,
-    QueryParams(q): QueryParams<CallbackQuery>,
+    QueryParams(callback): QueryParams<Callback>,
 ) -> Result<Response, Refusal> {
-    let callback = Callback {
-        code: q.code,
-        state: q.state,
-        error: q.error,
-    };
     let connected = flow
         .callback(&callback, chrono::Utc::now())
         .await

@@ -27,7 +27,7 @@ use hona_domain::forms::question::QuestionType;
 use hona_domain::ids::{CustomFieldId, FormId, IntegrationId, QuestionId};
 use hona_domain::integration::Integration;
 use hona_domain::ports::{Connect, IntegrationStore};
-use hona_http_api::{ApiError, JsonBody, PathParams, QueryParams};
+use hona_http_api::{ApiError, IdPath, JsonAnswer, JsonBody, PathParams, QueryParams};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -55,12 +55,6 @@ pub fn router(api: Arc<MappingApi>) -> Router {
 }
 
 type Api = State<Arc<MappingApi>>;
-type Answer = Result<Json<Value>, ApiError>;
-
-#[derive(Deserialize)]
-struct OfIntegration {
-    id: IntegrationId,
-}
 
 #[derive(Deserialize)]
 struct OfQuestion {
@@ -87,9 +81,9 @@ struct SaveBody {
 
 async fn custom_fields(
     State(api): Api,
-    PathParams(p): PathParams<OfIntegration>,
+    PathParams(p): PathParams<IdPath<IntegrationId>>,
     QueryParams(q): QueryParams<FieldsQuery>,
-) -> Answer {
+) -> JsonAnswer {
     let Some(question_type) = q.question_type.as_deref().and_then(QuestionType::parse) else {
         return Err(ApiError::bad_request(
             "invalid_question_type",
@@ -114,7 +108,7 @@ async fn custom_fields(
     })))
 }
 
-async fn list(State(api): Api, PathParams(p): PathParams<OfIntegration>) -> Answer {
+async fn list(State(api): Api, PathParams(p): PathParams<IdPath<IntegrationId>>) -> JsonAnswer {
     api.integration(&p.id).await?;
     let all = api.mappings.list(&p.id).await.map_err(store_unavailable)?;
     Ok(Json(
@@ -122,7 +116,7 @@ async fn list(State(api): Api, PathParams(p): PathParams<OfIntegration>) -> Answ
     ))
 }
 
-async fn get_one(State(api): Api, PathParams(p): PathParams<OfQuestion>) -> Answer {
+async fn get_one(State(api): Api, PathParams(p): PathParams<OfQuestion>) -> JsonAnswer {
     api.integration(&p.id).await?;
     match api.find(&p.id, &p.form_id, &p.question_id).await? {
         Some(m) => Ok(Json(mapping_json(&m))),
@@ -134,7 +128,7 @@ async fn save(
     State(api): Api,
     PathParams(p): PathParams<OfQuestion>,
     JsonBody(body): JsonBody<SaveBody>,
-) -> Answer {
+) -> JsonAnswer {
     let Some(question_type) = QuestionType::parse(&body.question_type) else {
         return Err(ApiError::bad_request(
             "invalid_question_type",

@@ -59,6 +59,13 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for PathPar
     }
 }
 
+/// The path of a route with one `{id}` (`/integrations/{id}/…`), for
+/// `PathParams<IdPath<T>>`.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct IdPath<T> {
+    pub id: T,
+}
+
 /// The query string, parsed into `T` (give optional parameters `Option` fields).
 /// Refusal: `400 invalid_query`.
 #[derive(Debug, Clone)]

@@ -19,7 +19,10 @@ mod error;
 mod extract;
 
 pub use error::ApiError;
-pub use extract::{JsonBody, PathParams, QueryParams};
+pub use extract::{IdPath, JsonBody, PathParams, QueryParams};
+
+/// What most handlers answer: a JSON body, or the one error.
+pub type JsonAnswer = Result<axum::Json<serde_json::Value>, ApiError>;
 
 use axum::Router;
 use axum::extract::Request;
