@@ -263,7 +263,7 @@ async fn connecting_mycase_stores_tokens_once_and_refuses_bad_replayed_and_denie
     // The same redirect again (a replayed state): refused, nothing replaced.
     let replay = callback(&connect, &granted).await?;
     assert_eq!(
-        (replay.status, replay.json()["error"].as_str()),
+        (replay.status, replay.json()["error"]["code"].as_str()),
         (400, Some("state_replayed")),
         "{}",
         replay.body
@@ -273,7 +273,7 @@ async fn connecting_mycase_stores_tokens_once_and_refuses_bad_replayed_and_denie
     forged.insert("state".into(), format!("{}A", granted["state"]));
     let bad = callback(&connect, &forged).await?;
     assert_eq!(
-        (bad.status, bad.json()["error"].as_str()),
+        (bad.status, bad.json()["error"]["code"].as_str()),
         (400, Some("state_bad_signature")),
         "{}",
         bad.body
@@ -284,7 +284,7 @@ async fn connecting_mycase_stores_tokens_once_and_refuses_bad_replayed_and_denie
     let location = start_connect(&connect, id, org).await?;
     let denied = callback(&connect, &authorize(&location, &firm_uuid, "deny").await?).await?;
     assert_eq!(
-        (denied.status, denied.json()["error"].as_str()),
+        (denied.status, denied.json()["error"]["code"].as_str()),
         (403, Some("access_denied")),
         "{}",
         denied.body

@@ -7,210 +7,186 @@
 //! | POST | `/integrations/{id}/activate`, `/deactivate` | Active gating |
 //! | PUT, PATCH | `/integrations/{id}/settings` | settings (see `SettingsPatch`) |
 //! | POST | `/integrations/{id}/replay` | re-sends skipped events (`{"push_type":…}` optional) |
+//!
+//! Each handler only translates HTTP to `hona_operations` and back; errors are the one
+//! shape of `docs/http-api.md`.
 
+use axum::Router;
+use axum::extract::{Json, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post, put};
+use hona_domain::StoreError;
 use hona_domain::ids::{EventId, IntegrationId};
+use hona_http_api::{ApiError, IdPath, JsonAnswer, JsonBody, PathParams, QueryParams};
 use hona_operations::service::{Operations, parse_push_type};
-use hona_operations::settings::SettingsPatch;
-use lambda_http::{Body, Request, RequestExt, Response};
+use hona_operations::settings::{IntegrationRecord, SettingsPatch};
+use serde::Deserialize;
 use serde_json::{Value, json};
-use tracing::{info, warn};
+use std::sync::Arc;
+use tracing::info;
 
-/// A JSON answer.
-pub struct Answer {
-    pub status: u16,
-    pub body: Value,
+/// The routes (a stage prefix, `/prod/integrations/…`, is tolerated).
+pub fn router(ops: Arc<Operations>) -> Router {
+    let routes = Router::new()
+        .route("/integrations", get(list))
+        .route("/integrations/{id}/status", get(status))
+        .route("/integrations/{id}/activate", post(activate))
+        .route("/integrations/{id}/deactivate", post(deactivate))
+        .route("/integrations/{id}/settings", put(settings).patch(settings))
+        .route("/integrations/{id}/replay", post(replay))
+        .with_state(ops);
+    hona_http_api::api(routes, &["integrations"])
 }
 
-fn ok(body: Value) -> Answer {
-    Answer { status: 200, body }
+type Ops = State<Arc<Operations>>;
+
+#[derive(Deserialize)]
+struct StatusQuery {
+    event_id: Option<EventId>,
 }
 
-fn error(status: u16, kind: &str, message: &str) -> Answer {
-    Answer {
-        status,
-        body: json!({ "error": kind, "message": message }),
+#[derive(Deserialize)]
+struct ReplayBody {
+    push_type: Option<String>,
+}
+
+fn unavailable(e: StoreError) -> ApiError {
+    ApiError::store_unavailable(&e, "A Hona store did not answer; try again.")
+}
+
+fn no_such(id: &IntegrationId) -> ApiError {
+    ApiError::not_found("unknown_integration", format!("No integration {id}."))
+}
+
+fn to_json(value: impl serde::Serialize) -> Json<Value> {
+    Json(serde_json::to_value(value).unwrap_or_default())
+}
+
+async fn list(State(ops): Ops) -> JsonAnswer {
+    let records = ops.admin.list().await.map_err(unavailable)?;
+    let integrations: Vec<Value> = records.iter().map(record_json).collect();
+    Ok(Json(json!({ "integrations": integrations })))
+}
+
+fn record_json(r: &IntegrationRecord) -> Value {
+    json!({
+        "integration_id": r.integration.id,
+        "org_id": r.integration.org_id,
+        "active": r.integration.active,
+        "needs_reconnect": r.integration.needs_reconnect,
+        "firm_uuid": r.integration.firm_uuid,
+        "nightly_hour": r.nightly_hour.get(),
+        "last_nightly": r.last_nightly.as_ref().map(|n| json!({"status": n.status, "started_at": n.started_at})),
+    })
+}
+
+async fn status(
+    State(ops): Ops,
+    PathParams(p): PathParams<IdPath<IntegrationId>>,
+    QueryParams(q): QueryParams<StatusQuery>,
+) -> JsonAnswer {
+    if let Some(event) = q.event_id {
+        let explained = ops.explain(&p.id, &event).await.map_err(unavailable)?;
+        return Ok(to_json(explained));
+    }
+    match ops.status(&p.id).await.map_err(unavailable)? {
+        Some(s) => Ok(to_json(s)),
+        None => Err(no_such(&p.id)),
     }
 }
 
-fn unavailable(e: hona_domain::StoreError) -> Answer {
-    warn!(error = %e, "store unavailable");
-    error(
-        503,
-        "store_unavailable",
-        "A Hona store did not answer; try again.",
-    )
+async fn activate(ops: Ops, PathParams(p): PathParams<IdPath<IntegrationId>>) -> JsonAnswer {
+    set_active(ops, p.id, true).await
 }
 
-fn no_such(id: &IntegrationId) -> Answer {
-    error(404, "unknown_integration", &format!("No integration {id}."))
+async fn deactivate(ops: Ops, PathParams(p): PathParams<IdPath<IntegrationId>>) -> JsonAnswer {
+    set_active(ops, p.id, false).await
 }
 
-/// Routes one request: `method`, the path (any stage prefix is ignored), the query and
-/// the body. Never panics.
-pub async fn route(
-    ops: &Operations,
-    method: &str,
-    path: &str,
-    query: &(dyn Fn(&str) -> Option<String> + Sync),
-    body: &[u8],
-) -> Answer {
-    let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
-    let at = parts.iter().position(|p| *p == "integrations");
-    let Some(at) = at else {
-        return error(404, "not_found", "Unknown path.");
+async fn set_active(State(ops): Ops, id: IntegrationId, active: bool) -> JsonAnswer {
+    if !ops
+        .admin
+        .set_active(&id, active)
+        .await
+        .map_err(unavailable)?
+    {
+        return Err(no_such(&id));
+    }
+    info!(integration_id = %id, active, "integration activation changed");
+    let hint = if active {
+        "Active. Replay what was skipped while inactive with POST …/replay."
+    } else {
+        "Inactive. Events are recorded as skipped and can be replayed after activation."
     };
-    let rest = &parts[at + 1..];
-    if rest.is_empty() {
-        if method != "GET" {
-            return error(405, "method_not_allowed", "Use GET.");
-        }
-        return match ops.admin.list().await {
-            Ok(records) => ok(json!({
-                "integrations": records.iter().map(|r| json!({
-                    "integration_id": r.integration.id,
-                    "org_id": r.integration.org_id,
-                    "active": r.integration.active,
-                    "needs_reconnect": r.integration.needs_reconnect,
-                    "firm_uuid": r.integration.firm_uuid,
-                    "nightly_hour": r.nightly_hour.get(),
-                    "last_nightly": r.last_nightly.as_ref().map(|n| json!({"status": n.status, "started_at": n.started_at})),
-                })).collect::<Vec<_>>()
-            })),
-            Err(e) => unavailable(e),
-        };
+    Ok(Json(
+        json!({ "integration_id": id, "active": active, "message": hint }),
+    ))
+}
+
+async fn settings(
+    State(ops): Ops,
+    PathParams(p): PathParams<IdPath<IntegrationId>>,
+    JsonBody(body): JsonBody<Value>,
+) -> JsonAnswer {
+    let patch = SettingsPatch::from_json(&body)
+        .map_err(|e| ApiError::bad_request("invalid_setting", e.to_string()))?;
+    let id = p.id;
+    if !ops
+        .admin
+        .update_settings(&id, &patch)
+        .await
+        .map_err(unavailable)?
+    {
+        return Err(no_such(&id));
     }
-    let Ok(id) = IntegrationId::parse(rest[0]) else {
-        return error(
-            400,
-            "invalid_integration_id",
-            "The integration id is not valid.",
-        );
-    };
-    let action = rest.get(1).copied().unwrap_or("");
-    match (method, action, rest.len()) {
-        ("GET", "status", 2) => {
-            if let Some(raw) = query("event_id") {
-                let Ok(event) = EventId::parse(&raw) else {
-                    return error(400, "invalid_event_id", "The event id is not valid.");
-                };
-                return match ops.explain(&id, &event).await {
-                    Ok(e) => ok(serde_json::to_value(e).unwrap_or_default()),
-                    Err(e) => unavailable(e),
-                };
-            }
-            match ops.status(&id).await {
-                Ok(Some(s)) => ok(serde_json::to_value(s).unwrap_or_default()),
-                Ok(None) => no_such(&id),
-                Err(e) => unavailable(e),
-            }
-        }
-        ("POST", "activate" | "deactivate", 2) => {
-            let active = action == "activate";
-            match ops.admin.set_active(&id, active).await {
-                Ok(true) => {
-                    info!(integration_id = %id, active, "integration activation changed");
-                    let hint = if active {
-                        "Active. Replay what was skipped while inactive with POST …/replay."
-                    } else {
-                        "Inactive. Events are recorded as skipped and can be replayed after activation."
-                    };
-                    ok(json!({ "integration_id": id, "active": active, "message": hint }))
-                }
-                Ok(false) => no_such(&id),
-                Err(e) => unavailable(e),
-            }
-        }
-        ("PUT" | "PATCH", "settings", 2) => {
-            let Ok(value) = serde_json::from_slice::<Value>(body) else {
-                return error(
-                    400,
-                    "invalid_json",
-                    "The body must be a JSON object of settings.",
-                );
-            };
-            let patch = match SettingsPatch::from_json(&value) {
-                Ok(p) => p,
-                Err(e) => return error(400, "invalid_setting", &e.to_string()),
-            };
-            match ops.admin.update_settings(&id, &patch).await {
-                Ok(true) => match ops.status(&id).await {
-                    Ok(Some(s)) => ok(json!({ "integration_id": id, "settings": s.settings })),
-                    Ok(None) => no_such(&id),
-                    Err(e) => unavailable(e),
-                },
-                Ok(false) => no_such(&id),
-                Err(e) => unavailable(e),
-            }
-        }
-        ("POST", "replay", 2) => {
-            let push_type = if body.iter().all(u8::is_ascii_whitespace) {
-                None
-            } else {
-                let Ok(value) = serde_json::from_slice::<Value>(body) else {
-                    return error(
-                        400,
-                        "invalid_json",
-                        "The body must be JSON, e.g. {\"push_type\":\"messages\"}.",
-                    );
-                };
-                match value.get("push_type").and_then(Value::as_str) {
-                    None => None,
-                    Some(raw) => match parse_push_type(raw) {
-                        Some(p) => Some(p),
-                        None => {
-                            return error(
-                                400,
-                                "invalid_push_type",
-                                "push_type must be messages, notifications, documents, form_fields or leads.",
-                            );
-                        }
-                    },
-                }
-            };
-            match ops.admin.record(&id).await {
-                Ok(Some(r)) if !r.integration.active => {
-                    return error(
-                        409,
-                        "integration_inactive",
-                        "Activate the integration first: replayed events would only be skipped again.",
-                    );
-                }
-                Ok(Some(_)) => {}
-                Ok(None) => return no_such(&id),
-                Err(e) => return unavailable(e),
-            }
-            match ops.replay_skipped(&id, push_type, &|_, _| {}).await {
-                Ok(report) => {
-                    info!(integration_id = %id, sent = report.total_sent(), not_sent = report.not_sent, "skipped events replayed");
-                    Answer {
-                        status: if report.not_sent > 0 { 207 } else { 200 },
-                        body: json!({ "integration_id": id, "replayed": report.sent, "not_sent": report.not_sent }),
-                    }
-                }
-                Err(e) => unavailable(e),
-            }
-        }
-        _ => error(404, "not_found", "Unknown path or method."),
+    match ops.status(&id).await.map_err(unavailable)? {
+        Some(s) => Ok(Json(
+            json!({ "integration_id": id, "settings": s.settings }),
+        )),
+        None => Err(no_such(&id)),
     }
 }
 
-/// The Lambda handler: API Gateway HTTP API (payload v2) in, JSON out.
-pub async fn handle(ops: &Operations, req: Request) -> Response<Body> {
-    let params = req.query_string_parameters();
-    let query = |name: &str| params.first(name).map(str::to_owned);
-    let answer = route(
-        ops,
-        req.method().as_str(),
-        req.uri().path(),
-        &query,
-        req.body().as_ref(),
-    )
-    .await;
-    Response::builder()
-        .status(answer.status)
-        .header("content-type", "application/json")
-        .body(Body::from(answer.body.to_string()))
-        .expect("a valid response")
+/// `207` when some events could not be put back on their queue (the body says which
+/// push types, and how many).
+async fn replay(
+    State(ops): Ops,
+    PathParams(p): PathParams<IdPath<IntegrationId>>,
+    JsonBody(body): JsonBody<Option<ReplayBody>>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let push_type = match body.and_then(|b| b.push_type) {
+        None => None,
+        Some(raw) => Some(parse_push_type(&raw).ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_push_type",
+                "push_type must be messages, notifications, documents, form_fields or leads.",
+            )
+        })?),
+    };
+    let id = p.id;
+    match ops.admin.record(&id).await.map_err(unavailable)? {
+        None => return Err(no_such(&id)),
+        Some(r) if !r.integration.active => {
+            return Err(ApiError::conflict(
+                "integration_inactive",
+                "Activate the integration first: replayed events would only be skipped again.",
+            ));
+        }
+        Some(_) => {}
+    }
+    let report = ops
+        .replay_skipped(&id, push_type, &|_, _| {})
+        .await
+        .map_err(unavailable)?;
+    info!(integration_id = %id, sent = report.total_sent(), not_sent = report.not_sent, "skipped events replayed");
+    let status = if report.not_sent > 0 {
+        StatusCode::MULTI_STATUS
+    } else {
+        StatusCode::OK
+    };
+    let body =
+        json!({ "integration_id": id, "replayed": report.sent, "not_sent": report.not_sent });
+    Ok((status, Json(body)))
 }
 
 #[cfg(test)]
@@ -222,7 +198,7 @@ mod tests {
     use hona_domain::outcome::{LedgerEntry, Outcome, PushType};
     use hona_domain::ports::Ledger;
     use hona_operations::fakes::{MemoryAdmin, MemoryQueues};
-    use std::sync::Arc;
+    use tower::ServiceExt;
 
     async fn setup() -> (Operations, Arc<MemoryAdmin>, Arc<MemoryQueues>) {
         let admin = Arc::new(MemoryAdmin::with([Integration {
@@ -266,18 +242,47 @@ mod tests {
         (ops, admin, queues)
     }
 
-    fn no_query(_: &str) -> Option<String> {
-        None
+    /// A JSON answer.
+    struct Answer {
+        status: u16,
+        body: Value,
+    }
+
+    /// One request through the router, as `main.rs` serves it.
+    async fn send<B>(ops: &Operations, request: axum::http::Request<B>) -> Answer
+    where
+        B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
+        B::Error: Into<axum::BoxError>,
+    {
+        let response = router(Arc::new(ops.clone()))
+            .oneshot(request)
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Answer { status, body }
+    }
+
+    async fn route(ops: &Operations, method: &str, uri: &str, body: &[u8]) -> Answer {
+        let request = axum::http::Request::builder()
+            .method(method)
+            .uri(uri)
+            .body(axum::body::Body::from(body.to_vec()))
+            .unwrap();
+        send(ops, request).await
     }
 
     #[tokio::test]
     async fn replay_is_refused_while_inactive_then_sends_each_skipped_event() {
         let (ops, admin, queues) = setup().await;
-        let a = route(&ops, "POST", "/integrations/int_a/replay", &no_query, b"").await;
+        let a = route(&ops, "POST", "/integrations/int_a/replay", b"").await;
         assert_eq!(a.status, 409, "{}", a.body);
         assert!(queues.sent().is_empty());
 
-        let a = route(&ops, "POST", "/integrations/int_a/activate", &no_query, b"").await;
+        let a = route(&ops, "POST", "/integrations/int_a/activate", b"").await;
         assert_eq!(a.status, 200);
         assert!(admin.get("int_a").unwrap().integration.active);
 
@@ -285,7 +290,6 @@ mod tests {
             &ops,
             "POST",
             "/integrations/int_a/replay",
-            &no_query,
             br#"{"push_type":"messages"}"#,
         )
         .await;
@@ -302,7 +306,6 @@ mod tests {
             &ops,
             "PUT",
             "/integrations/int_a/settings",
-            &no_query,
             br#"{"lead_automation":"manual","nightly_hour":3}"#,
         )
         .await;
@@ -314,59 +317,48 @@ mod tests {
             &ops,
             "PUT",
             "/integrations/int_a/settings",
-            &no_query,
             br#"{"nightly_hour":25}"#,
         )
         .await;
         assert_eq!(
-            (a.status, a.body["error"].as_str()),
+            (a.status, a.body["error"]["code"].as_str()),
             (400, Some("invalid_setting"))
         );
 
-        let a = route(
-            &ops,
-            "GET",
-            "/prod/integrations/int_a/status",
-            &no_query,
-            b"",
-        )
-        .await;
+        let a = route(&ops, "GET", "/prod/integrations/int_a/status", b"").await;
         assert_eq!(a.status, 200);
         assert_eq!(a.body["active"], false);
         assert_eq!(a.body["problems"][0]["kind"], "integration_inactive");
 
-        let q = |name: &str| (name == "event_id").then(|| "evt_never".to_owned());
-        let a = route(&ops, "GET", "/integrations/int_a/status", &q, b"").await;
+        let a = route(
+            &ops,
+            "GET",
+            "/integrations/int_a/status?event_id=evt_never",
+            b"",
+        )
+        .await;
         assert_eq!(a.body["note"]["kind"], "not_sent_through_hona");
 
         assert_eq!(
-            route(&ops, "GET", "/integrations/int_zz/status", &no_query, b"")
+            route(&ops, "GET", "/integrations/int_zz/status", b"")
                 .await
                 .status,
             404
         );
         assert_eq!(
-            route(
-                &ops,
-                "POST",
-                "/integrations/int_zz/activate",
-                &no_query,
-                b""
-            )
-            .await
-            .status,
-            404
-        );
-        assert_eq!(
-            route(&ops, "DELETE", "/integrations/int_a", &no_query, b"")
+            route(&ops, "POST", "/integrations/int_zz/activate", b"")
                 .await
                 .status,
             404
         );
         assert_eq!(
-            route(&ops, "GET", "/integrations", &no_query, b"")
+            route(&ops, "DELETE", "/integrations/int_a", b"")
                 .await
-                .body["integrations"][0]["integration_id"],
+                .status,
+            404
+        );
+        assert_eq!(
+            route(&ops, "GET", "/integrations", b"").await.body["integrations"][0]["integration_id"],
             "int_a"
         );
     }
@@ -378,11 +370,13 @@ mod tests {
         for name in ["status", "activate", "settings", "replay"] {
             let raw = std::fs::read_to_string(dir.join(format!("admin-api.{name}.json"))).unwrap();
             let event: lambda_http::request::LambdaRequest = serde_json::from_str(&raw).unwrap();
-            let resp = handle(&ops, Request::from(event)).await;
+            let answer = send(&ops, lambda_http::Request::from(event)).await;
             // The fixtures name an integration these fakes do not have.
-            assert_eq!(resp.status(), 404, "{name}");
-            let body: Value = serde_json::from_slice(resp.body().as_ref()).unwrap();
-            assert_eq!(body["error"], "unknown_integration", "{name}");
+            assert_eq!(answer.status, 404, "{name}");
+            assert_eq!(
+                answer.body["error"]["code"], "unknown_integration",
+                "{name}"
+            );
         }
     }
 }

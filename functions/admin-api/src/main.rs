@@ -1,23 +1,21 @@
 //! `admin-api`: activation, settings, status and replay (API Gateway HTTP API, IAM auth).
 
+use aws_adapters::config::{AdminConfig, FromEnv};
 use aws_adapters::{Aws, lambda};
 use hona_operations::service::Operations;
-use lambda_http::{Error, Request, service_fn};
+use lambda_http::Error;
 use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda::init_tracing();
-    let aws = Aws::from_env_without_queue().await?;
+    let config = AdminConfig::from_env()?;
+    let aws = Aws::new(&config.aws).await;
     let ops = Arc::new(Operations {
         admin: aws.integrations(),
         ledger: aws.ledger_history(),
-        queues: aws.event_queues(),
-        mappings: aws.mappings()?,
+        queues: aws.event_queues(&config.queues),
+        mappings: aws.mappings(&config.mappings_table),
     });
-    lambda_http::run(service_fn(move |req: Request| {
-        let ops = ops.clone();
-        async move { Ok::<_, Error>(admin_api::handle(&ops, req).await) }
-    }))
-    .await
+    hona_http_api::run(admin_api::router(ops)).await
 }

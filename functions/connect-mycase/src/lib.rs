@@ -6,18 +6,83 @@
 //!   exchanges the code, stores the tokens, records the integration and its firm.
 //!
 //! Answers are small HTML pages for the firm admin's browser, or JSON when the request
-//! accepts `application/json`. The logic is `hona_operations::connect`.
+//! accepts `application/json` (a refusal then in the one error shape of
+//! `docs/http-api.md`). The logic is `hona_operations::connect`.
 
+use axum::Router;
+use axum::extract::{FromRequestParts, Json, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use hona_domain::ids::{IntegrationId, OrgId};
-use hona_operations::connect::{Callback, ConnectError, ConnectFlow};
-use lambda_http::{Body, Request, RequestExt, Response};
+use hona_http_api::{ApiError, QueryParams};
+use hona_operations::connect::{Callback, ConnectError, ConnectFlow, Connected};
+use serde::Deserialize;
 use serde_json::json;
+use std::convert::Infallible;
+use std::sync::Arc;
 
-fn wants_json(req: &Request) -> bool {
-    req.headers()
-        .get("accept")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("application/json"))
+/// The routes (any prefix before `/connect` or `/oauth` is tolerated).
+pub fn router(flow: Arc<ConnectFlow>) -> Router {
+    let routes = Router::new()
+        .route("/connect/start", get(start))
+        .route("/oauth/callback", get(callback))
+        .with_state(flow);
+    hona_http_api::api(routes, &["connect", "oauth"])
+}
+
+type Flow = State<Arc<ConnectFlow>>;
+
+/// How the caller wants answers: a page for the firm admin's browser, JSON for tools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Page,
+    Json,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Format {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        let json = parts
+            .headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("application/json"));
+        Ok(if json { Format::Json } else { Format::Page })
+    }
+}
+
+/// A refusal: a page with a title, or the one JSON error.
+struct Refusal {
+    format: Format,
+    title: &'static str,
+    error: ApiError,
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        match self.format {
+            Format::Json => self.error.into_response(),
+            Format::Page => page(self.error.status(), self.title, self.error.message()),
+        }
+    }
+}
+
+impl Refusal {
+    fn of(format: Format, e: &ConnectError) -> Self {
+        let title = match e {
+            ConnectError::Denied => "MyCase was not connected",
+            ConnectError::Store(_) | ConnectError::Exchange(_) => "MyCase could not be connected",
+            _ => "This link cannot be used",
+        };
+        Refusal {
+            format,
+            title,
+            error: ApiError::new(e.status(), e.kind(), e.to_string()),
+        }
+    }
 }
 
 fn escape(text: &str) -> String {
@@ -27,168 +92,137 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// An answer, as a page or as JSON.
-fn answer(
-    req: &Request,
-    status: u16,
-    title: &str,
-    message: &str,
-    extra: serde_json::Value,
-) -> Response<Body> {
-    let builder = Response::builder().status(status);
-    if wants_json(req) {
-        let mut body = json!({ "title": title, "message": message });
-        if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
-            body.extend(extra.clone());
-        }
-        builder
-            .header("content-type", "application/json")
-            .body(Body::from(body.to_string()))
-            .expect("a valid response")
-    } else {
-        let page = format!(
-            "<!doctype html><html><head><meta charset=\"utf-8\"><title>{t}</title></head>\
-             <body style=\"font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto\">\
-             <h1>{t}</h1><p>{m}</p></body></html>",
-            t = escape(title),
-            m = escape(message)
-        );
-        builder
-            .header("content-type", "text/html; charset=utf-8")
-            .body(Body::from(page))
-            .expect("a valid response")
-    }
+fn page(status: StatusCode, title: &str, message: &str) -> Response {
+    let page = format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{t}</title></head>\
+         <body style=\"font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto\">\
+         <h1>{t}</h1><p>{m}</p></body></html>",
+        t = escape(title),
+        m = escape(message)
+    );
+    let html = [(header::CONTENT_TYPE, "text/html; charset=utf-8")];
+    (status, html, page).into_response()
 }
 
-fn refused(req: &Request, e: &ConnectError) -> Response<Body> {
-    let title = match e {
-        ConnectError::Denied => "MyCase was not connected",
-        ConnectError::Store(_) | ConnectError::Exchange(_) => "MyCase could not be connected",
-        _ => "This link cannot be used",
-    };
-    answer(
-        req,
-        e.status(),
-        title,
-        &e.to_string(),
-        json!({ "error": e.kind() }),
-    )
+#[derive(Deserialize)]
+struct StartQuery {
+    integration_id: Option<String>,
+    org_id: Option<String>,
 }
 
-/// Routes one request. Never panics; every refusal names its reason.
-pub async fn handle(flow: &ConnectFlow, req: Request) -> Response<Body> {
-    let path = req.uri().path().to_owned();
-    if req.method() != "GET" {
-        return answer(
-            &req,
-            405,
-            "Method not allowed",
-            "Use GET.",
-            json!({"error": "method_not_allowed"}),
-        );
-    }
-    let query = req.query_string_parameters();
-    let now = chrono::Utc::now();
-    if path.ends_with("/connect/start") {
-        let integration = query.first("integration_id").map(IntegrationId::parse);
-        let org = query.first("org_id").map(OrgId::parse);
-        let (Some(Ok(integration)), Some(Ok(org))) = (integration, org) else {
-            return answer(
-                &req,
-                400,
-                "This link cannot be used",
+async fn start(
+    State(flow): Flow,
+    format: Format,
+    QueryParams(q): QueryParams<StartQuery>,
+) -> Result<Response, Refusal> {
+    let integration = q.integration_id.as_deref().map(IntegrationId::parse);
+    let org = q.org_id.as_deref().map(OrgId::parse);
+    let (Some(Ok(integration)), Some(Ok(org))) = (integration, org) else {
+        return Err(Refusal {
+            format,
+            title: "This link cannot be used",
+            error: ApiError::bad_request(
+                "invalid_request",
                 "The link must name the integration (integration_id) and the firm (org_id).",
-                json!({"error": "invalid_request"}),
-            );
-        };
-        return match flow.start(integration, org, now).await {
-            Ok(url) => Response::builder()
-                .status(302)
-                .header("location", url)
-                .header("cache-control", "no-store")
-                .body(Body::Empty)
-                .expect("a valid response"),
-            Err(e) => refused(&req, &e),
-        };
+            ),
+        });
+    };
+    let url = flow
+        .start(integration, org, chrono::Utc::now())
+        .await
+        .map_err(|e| Refusal::of(format, &e))?;
+    let redirect = [
+        (header::LOCATION, url),
+        (header::CACHE_CONTROL, "no-store".into()),
+    ];
+    Ok((StatusCode::FOUND, redirect).into_response())
+}
+
+async fn callback(
+    State(flow): Flow,
+    format: Format,
+    QueryParams(callback): QueryParams<Callback>,
+) -> Result<Response, Refusal> {
+    let connected = flow
+        .callback(&callback, chrono::Utc::now())
+        .await
+        .map_err(|e| Refusal::of(format, &e))?;
+    Ok(connected_answer(format, &connected))
+}
+
+fn connected_answer(format: Format, connected: &Connected) -> Response {
+    let title = "MyCase is connected";
+    let next = if connected.active {
+        "Hona keeps pushing to MyCase with the new connection."
+    } else {
+        "The integration is not active yet: Hona's team activates it when the firm is ready."
+    };
+    let message = format!("Hona is now connected to your firm's MyCase account. {next}");
+    match format {
+        Format::Page => page(StatusCode::OK, title, &message),
+        Format::Json => Json(json!({
+            "title": title,
+            "message": message,
+            "integration_id": connected.integration_id,
+            "firm_uuid": connected.firm_uuid,
+            "reconnected": connected.reconnected,
+            "active": connected.active,
+        }))
+        .into_response(),
     }
-    if path.ends_with("/oauth/callback") {
-        let callback = Callback {
-            code: query.first("code").map(str::to_owned),
-            state: query.first("state").map(str::to_owned),
-            error: query.first("error").map(str::to_owned),
-        };
-        return match flow.callback(&callback, now).await {
-            Ok(connected) => {
-                let next = if connected.active {
-                    "Hona keeps pushing to MyCase with the new connection."
-                } else {
-                    "The integration is not active yet: Hona's team activates it when the firm is ready."
-                };
-                answer(
-                    &req,
-                    200,
-                    "MyCase is connected",
-                    &format!("Hona is now connected to your firm's MyCase account. {next}"),
-                    json!({
-                        "integration_id": connected.integration_id,
-                        "firm_uuid": connected.firm_uuid,
-                        "reconnected": connected.reconnected,
-                        "active": connected.active,
-                    }),
-                )
-            }
-            Err(e) => refused(&req, &e),
-        };
-    }
-    answer(
-        &req,
-        404,
-        "Not found",
-        "There is nothing here.",
-        json!({"error": "not_found"}),
-    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::body::Body;
+    use axum::http;
     use hona_operations::connect::StateSigner;
     use hona_operations::fakes::{FakeOAuth, MemoryAdmin, MemoryNonces, MemoryVault};
-    use std::collections::HashMap;
-    use std::sync::Arc;
+    use tower::ServiceExt;
 
-    fn flow() -> (ConnectFlow, Arc<MemoryVault>) {
+    fn flow() -> (Arc<ConnectFlow>, Arc<MemoryVault>) {
         let vault = Arc::new(MemoryVault::default());
         (
-            ConnectFlow {
+            Arc::new(ConnectFlow {
                 signer: StateSigner::new(b"test-key".to_vec()),
                 nonces: Arc::new(MemoryNonces::default()),
                 oauth: Arc::new(FakeOAuth::new("firm-1")),
                 tokens: vault.clone(),
                 admin: Arc::new(MemoryAdmin::default()),
-            },
+            }),
             vault,
         )
     }
 
-    fn get(path: &str, query: &[(&str, &str)], json: bool) -> Request {
-        let mut req = lambda_http::http::Request::builder()
+    /// A browser's (or, with `json`, a tool's) GET.
+    fn get(path: &str, query: &[(&str, &str)], json: bool) -> http::Request<Body> {
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(query)
+            .finish();
+        let mut req = http::Request::builder()
             .method("GET")
-            .uri(path);
+            .uri(format!("{path}?{query}"));
         if json {
             req = req.header("accept", "application/json");
         }
-        let params: HashMap<String, String> = query
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        req.body(Body::Empty)
-            .unwrap()
-            .with_query_string_parameters(params)
+        req.body(Body::empty()).unwrap()
     }
 
-    fn body(resp: &Response<Body>) -> String {
-        String::from_utf8_lossy(resp.body().as_ref()).into_owned()
+    /// One request through the router, as `main.rs` serves it; the body read as text.
+    async fn handle<B>(flow: &Arc<ConnectFlow>, req: http::Request<B>) -> http::Response<String>
+    where
+        B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
+        B::Error: Into<axum::BoxError>,
+    {
+        let resp = router(flow.clone()).oneshot(req).await.unwrap();
+        let (parts, body) = resp.into_parts();
+        let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+        http::Response::from_parts(parts, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    fn body(resp: &http::Response<String>) -> String {
+        resp.body().clone()
     }
 
     #[tokio::test]
@@ -273,10 +307,10 @@ mod tests {
     async fn the_fixtures_are_requests_this_function_answers() {
         let (flow, _) = flow();
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events");
-        let read = |name: &str| -> Request {
+        let read = |name: &str| -> lambda_http::Request {
             let raw = std::fs::read_to_string(dir.join(name)).unwrap();
             let event: lambda_http::request::LambdaRequest = serde_json::from_str(&raw).unwrap();
-            Request::from(event)
+            lambda_http::Request::from(event)
         };
         let start = handle(&flow, read("connect-mycase.start.json")).await;
         assert_eq!(start.status(), 302);

@@ -1,18 +1,20 @@
 //! `connect-mycase`: connecting a firm's MyCase account (API Gateway HTTP API, GET
 //! `/connect/start` and `/oauth/callback`).
 
+use aws_adapters::config::{ConnectConfig, FromEnv};
 use aws_adapters::dynamo::connect_states::DynamoStateNonces;
 use aws_adapters::mycase::MyCaseOAuthApp;
 use aws_adapters::secrets::{SecretsTokenVault, load_state_signing_key};
 use aws_adapters::{Aws, lambda};
 use hona_operations::connect::{ConnectFlow, StateSigner};
-use lambda_http::{Error, Request, service_fn};
+use lambda_http::Error;
 use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda::init_tracing();
-    let aws = Aws::from_env_without_queue().await?;
+    let config = ConnectConfig::from_env()?;
+    let aws = Aws::new(&config.aws).await;
     let key = load_state_signing_key(&aws.secrets, &aws.names.state_signing_key_secret())
         .await
         .map_err(|e| format!("connect state signing key: {}", e.message()))?;
@@ -33,9 +35,5 @@ async fn main() -> Result<(), Error> {
         )),
         admin: aws.integrations(),
     });
-    lambda_http::run(service_fn(move |req: Request| {
-        let flow = flow.clone();
-        async move { Ok::<_, Error>(connect_mycase::handle(&flow, req).await) }
-    }))
-    .await
+    hona_http_api::run(connect_mycase::router(flow)).await
 }

@@ -3,13 +3,15 @@
 //! (`lead.conversion_requested`, EventBridge) becomes one MyCase client contact,
 //! found or created, per the integration's automation mode. One code path for both.
 
+use aws_adapters::config::{FromEnv, LeadsConfig};
 use aws_adapters::{Aws, lambda};
 use hona_domain::Pipeline;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     lambda::init_tracing();
-    let aws = Aws::from_env().await?;
-    let push = aws.lead_conversion()?;
+    let config = LeadsConfig::from_env()?;
+    let aws = Aws::new(&config.aws).await;
+    let push = aws.lead_conversion(&config.leads_table);
     lambda::run(Pipeline::new(push, aws.stores())).await
 }

@@ -1,5 +1,5 @@
 //! The mapping API's routes and validation, free of Lambda and AWS types so they are
-//! unit-tested over in-memory ports. `main.rs` only adapts API Gateway requests.
+//! unit-tested over in-memory ports: [`router`] is what `main.rs` serves.
 //!
 //! | method | path | does |
 //! |---|---|---|
@@ -9,10 +9,13 @@
 //! | `PUT` | same | save it (body: `question_type`, `custom_field_id`, `choices`?) |
 //! | `DELETE` | same | remove it |
 //!
-//! Errors are `{"error": {"code": "...", "message": "..."}}` with a 4xx/5xx status.
+//! Errors are `{"error": {"code": "...", "message": "..."}}` with a 4xx/5xx status
+//! (`docs/http-api.md`).
 
-pub mod http;
-
+use axum::Router;
+use axum::extract::{Json, State};
+use axum::http::StatusCode;
+use axum::routing::get;
 use chrono::Utc;
 use hona_domain::PushError;
 use hona_domain::StoreError;
@@ -24,12 +27,12 @@ use hona_domain::forms::question::QuestionType;
 use hona_domain::ids::{CustomFieldId, FormId, IntegrationId, QuestionId};
 use hona_domain::integration::Integration;
 use hona_domain::ports::{Connect, IntegrationStore};
+use hona_http_api::{ApiError, IdPath, JsonAnswer, JsonBody, PathParams, QueryParams};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
-use tracing::{info, warn};
+use tracing::warn;
 
 /// How long one API call may spend on MyCase (API Gateway's limit is 30 s).
 const MYCASE_BUDGET: Duration = Duration::from_secs(20);
@@ -40,34 +43,29 @@ pub struct MappingApi {
     pub mycase: Arc<dyn Connect<dyn CaseFields>>,
 }
 
-/// A request as the routes need it.
-pub struct ApiRequest<'a> {
-    pub method: &'a str,
-    pub path: &'a str,
-    pub query: HashMap<String, String>,
-    pub body: &'a [u8],
+/// The routes (a stage prefix, `/prod/integrations/…`, is tolerated).
+pub fn router(api: Arc<MappingApi>) -> Router {
+    let mapping = "/integrations/{id}/forms/{form_id}/questions/{question_id}/mapping";
+    let routes = Router::new()
+        .route("/integrations/{id}/custom-fields", get(custom_fields))
+        .route("/integrations/{id}/mappings", get(list))
+        .route(mapping, get(get_one).put(save).delete(delete))
+        .with_state(api);
+    hona_http_api::api(routes, &["integrations"])
 }
 
-/// A JSON answer (`body` is `None` for 204).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ApiResponse {
-    pub status: u16,
-    pub body: Option<Value>,
+type Api = State<Arc<MappingApi>>;
+
+#[derive(Deserialize)]
+struct OfQuestion {
+    id: IntegrationId,
+    form_id: FormId,
+    question_id: QuestionId,
 }
 
-impl ApiResponse {
-    fn ok(body: Value) -> Self {
-        Self {
-            status: 200,
-            body: Some(body),
-        }
-    }
-    fn error(status: u16, code: &str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            body: Some(json!({"error": {"code": code, "message": message.into()}})),
-        }
-    }
+#[derive(Deserialize)]
+struct FieldsQuery {
+    question_type: Option<String>,
 }
 
 /// `PUT …/mapping` body.
@@ -81,62 +79,131 @@ struct SaveBody {
     choices: ChoiceMap,
 }
 
-enum Route {
-    CustomFields(IntegrationId),
-    Mappings(IntegrationId),
-    Mapping(IntegrationId, FormId, QuestionId),
+async fn custom_fields(
+    State(api): Api,
+    PathParams(p): PathParams<IdPath<IntegrationId>>,
+    QueryParams(q): QueryParams<FieldsQuery>,
+) -> JsonAnswer {
+    let Some(question_type) = q.question_type.as_deref().and_then(QuestionType::parse) else {
+        return Err(ApiError::bad_request(
+            "invalid_question_type",
+            "Give `question_type`: one of short_text, long_text, number, date, yes_no, single_choice, multiple_choice, email, phone, address, file_upload, signature.",
+        ));
+    };
+    let integration = api.integration(&p.id).await?;
+    let catalogue = api
+        .upkeep()
+        .catalogue(&integration, deadline())
+        .await
+        .map_err(mycase_failed)?;
+    let fields: Vec<Value> = catalogue
+        .compatible_with(question_type)
+        .into_iter()
+        .map(|f| serde_json::to_value(f).unwrap_or(Value::Null))
+        .collect();
+    Ok(Json(json!({
+        "question_type": question_type,
+        "fields": fields,
+        "refreshed_at": catalogue.refreshed_at,
+    })))
 }
 
-fn store_unavailable(e: StoreError) -> ApiResponse {
-    warn!(error = %e, "store unavailable");
-    ApiResponse::error(
-        503,
-        "store_unavailable",
-        "The mapping store is unavailable; try again.",
-    )
+async fn list(State(api): Api, PathParams(p): PathParams<IdPath<IntegrationId>>) -> JsonAnswer {
+    api.integration(&p.id).await?;
+    let all = api.mappings.list(&p.id).await.map_err(store_unavailable)?;
+    Ok(Json(
+        json!({"mappings": all.iter().map(mapping_json).collect::<Vec<_>>()}),
+    ))
 }
 
-fn mycase_failed(e: PushError) -> ApiResponse {
+async fn get_one(State(api): Api, PathParams(p): PathParams<OfQuestion>) -> JsonAnswer {
+    api.integration(&p.id).await?;
+    match api.find(&p.id, &p.form_id, &p.question_id).await? {
+        Some(m) => Ok(Json(mapping_json(&m))),
+        None => Err(no_mapping()),
+    }
+}
+
+async fn save(
+    State(api): Api,
+    PathParams(p): PathParams<OfQuestion>,
+    JsonBody(body): JsonBody<SaveBody>,
+) -> JsonAnswer {
+    let Some(question_type) = QuestionType::parse(&body.question_type) else {
+        return Err(ApiError::bad_request(
+            "invalid_question_type",
+            "`question_type` is not one of the twelve question types.",
+        ));
+    };
+    let Ok(field_id) = CustomFieldId::new(body.custom_field_id) else {
+        return Err(ApiError::bad_request(
+            "invalid_custom_field_id",
+            "`custom_field_id` must be a positive integer.",
+        ));
+    };
+    let integration = api.integration(&p.id).await?;
+    // Checked against MyCase as it is now, not the cache: a save must never rest
+    // on a field that was deleted or retyped since the dropdown was filled.
+    let mycase = api
+        .mycase
+        .connect(&integration, deadline())
+        .await
+        .map_err(mycase_failed)?;
+    let definition = mycase.custom_field(field_id).await.map_err(mycase_failed)?;
+    let request = MappingRequest {
+        integration_id: p.id,
+        form_id: p.form_id,
+        question_id: p.question_id,
+        question_type,
+        field_id,
+        choices: body.choices,
+    };
+    let mapping = validate(request, definition.as_ref(), Utc::now()).map_err(|refused| {
+        let status = if refused.code() == "field_not_found" {
+            404
+        } else {
+            422
+        };
+        ApiError::new(status, refused.code(), refused.to_string())
+    })?;
+    api.mappings
+        .put(&mapping)
+        .await
+        .map_err(store_unavailable)?;
+    Ok(Json(mapping_json(&mapping)))
+}
+
+async fn delete(
+    State(api): Api,
+    PathParams(p): PathParams<OfQuestion>,
+) -> Result<StatusCode, ApiError> {
+    api.integration(&p.id).await?;
+    match api.mappings.delete(&p.id, &p.form_id, &p.question_id).await {
+        Ok(true) => Ok(StatusCode::NO_CONTENT),
+        Ok(false) => Err(no_mapping()),
+        Err(e) => Err(store_unavailable(e)),
+    }
+}
+
+fn store_unavailable(e: StoreError) -> ApiError {
+    ApiError::store_unavailable(&e, "The mapping store is unavailable; try again.")
+}
+
+fn mycase_failed(e: PushError) -> ApiError {
     warn!(kind = %e.reason, "MyCase call failed");
-    ApiResponse::error(e.http_status(), e.reason.as_str(), e.detail)
+    ApiError::new(e.http_status(), e.reason.to_string(), e.detail)
+}
+
+fn no_mapping() -> ApiError {
+    ApiError::not_found("mapping_not_found", "This question has no mapping.")
 }
 
 fn mapping_json(m: &Mapping) -> Value {
     serde_json::to_value(m).unwrap_or(Value::Null)
 }
 
-/// Finds the route; a stage prefix (`/prod/integrations/…`) is tolerated.
-fn route(path: &str) -> Result<Route, ApiResponse> {
-    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    let start = segments
-        .iter()
-        .position(|s| *s == "integrations")
-        .ok_or_else(|| ApiResponse::error(404, "not_found", "No such route."))?;
-    let bad = |what: &str| {
-        ApiResponse::error(
-            400,
-            "invalid_path",
-            format!("The {what} in the path is not valid."),
-        )
-    };
-    match &segments[start + 1..] {
-        [id, "custom-fields"] => Ok(Route::CustomFields(
-            IntegrationId::parse(id).map_err(|_| bad("integration id"))?,
-        )),
-        [id, "mappings"] => Ok(Route::Mappings(
-            IntegrationId::parse(id).map_err(|_| bad("integration id"))?,
-        )),
-        [id, "forms", form, "questions", question, "mapping"] => Ok(Route::Mapping(
-            IntegrationId::parse(id).map_err(|_| bad("integration id"))?,
-            FormId::parse(form).map_err(|_| bad("form id"))?,
-            QuestionId::parse(question).map_err(|_| bad("question id"))?,
-        )),
-        _ => Err(ApiResponse::error(404, "not_found", "No such route.")),
-    }
-}
-
-fn method_not_allowed(allowed: &str) -> ApiResponse {
-    ApiResponse::error(405, "method_not_allowed", format!("Use {allowed}."))
+fn deadline() -> tokio::time::Instant {
+    tokio::time::Instant::now() + MYCASE_BUDGET
 }
 
 impl MappingApi {
@@ -147,97 +214,14 @@ impl MappingApi {
         }
     }
 
-    pub async fn handle(&self, request: ApiRequest<'_>) -> ApiResponse {
-        let route = match route(request.path) {
-            Ok(r) => r,
-            Err(response) => return response,
-        };
-        let response = match (request.method, route) {
-            ("GET", Route::CustomFields(id)) => self.custom_fields(&id, &request.query).await,
-            (_, Route::CustomFields(_)) => method_not_allowed("GET"),
-            ("GET", Route::Mappings(id)) => self.list(&id).await,
-            (_, Route::Mappings(_)) => method_not_allowed("GET"),
-            ("GET", Route::Mapping(id, form, question)) => self.get(&id, &form, &question).await,
-            ("PUT", Route::Mapping(id, form, question)) => {
-                self.save(&id, form, question, request.body).await
-            }
-            ("DELETE", Route::Mapping(id, form, question)) => {
-                self.delete(&id, &form, &question).await
-            }
-            (_, Route::Mapping(..)) => method_not_allowed("GET, PUT or DELETE"),
-        };
-        info!(
-            method = request.method,
-            status = response.status,
-            "mapping API request"
-        );
-        response
-    }
-
-    async fn integration(&self, id: &IntegrationId) -> Result<Integration, ApiResponse> {
+    async fn integration(&self, id: &IntegrationId) -> Result<Integration, ApiError> {
         match self.integrations.get(id).await {
             Ok(Some(i)) => Ok(i),
-            Ok(None) => Err(ApiResponse::error(
-                404,
+            Ok(None) => Err(ApiError::not_found(
                 "integration_not_found",
                 format!("No integration {id}."),
             )),
             Err(e) => Err(store_unavailable(e)),
-        }
-    }
-
-    fn deadline() -> tokio::time::Instant {
-        tokio::time::Instant::now() + MYCASE_BUDGET
-    }
-
-    async fn custom_fields(
-        &self,
-        id: &IntegrationId,
-        query: &HashMap<String, String>,
-    ) -> ApiResponse {
-        let Some(question_type) = query
-            .get("question_type")
-            .and_then(|q| QuestionType::parse(q))
-        else {
-            return ApiResponse::error(
-                400,
-                "invalid_question_type",
-                "Give `question_type`: one of short_text, long_text, number, date, yes_no, single_choice, multiple_choice, email, phone, address, file_upload, signature.",
-            );
-        };
-        let integration = match self.integration(id).await {
-            Ok(i) => i,
-            Err(r) => return r,
-        };
-        let catalogue = match self
-            .upkeep()
-            .catalogue(&integration, Self::deadline())
-            .await
-        {
-            Ok(c) => c,
-            Err(e) => return mycase_failed(e),
-        };
-        let fields: Vec<Value> = catalogue
-            .compatible_with(question_type)
-            .into_iter()
-            .map(|f| serde_json::to_value(f).unwrap_or(Value::Null))
-            .collect();
-        ApiResponse::ok(json!({
-            "question_type": question_type,
-            "fields": fields,
-            "refreshed_at": catalogue.refreshed_at,
-        }))
-    }
-
-    async fn list(&self, id: &IntegrationId) -> ApiResponse {
-        if let Err(r) = self.integration(id).await {
-            return r;
-        }
-        match self.mappings.list(id).await {
-            Ok(all) => ApiResponse::ok(
-                json!({"mappings": all.iter().map(mapping_json).collect::<Vec<_>>()}),
-            ),
-            Err(e) => store_unavailable(e),
         }
     }
 
@@ -246,118 +230,13 @@ impl MappingApi {
         id: &IntegrationId,
         form: &FormId,
         question: &QuestionId,
-    ) -> Result<Option<Mapping>, ApiResponse> {
+    ) -> Result<Option<Mapping>, ApiError> {
         let key = mapping_key(form, question);
         self.mappings
             .for_form(id, form)
             .await
             .map(|all| all.into_iter().find(|m| m.key() == key))
             .map_err(store_unavailable)
-    }
-
-    async fn get(&self, id: &IntegrationId, form: &FormId, question: &QuestionId) -> ApiResponse {
-        if let Err(r) = self.integration(id).await {
-            return r;
-        }
-        match self.find(id, form, question).await {
-            Ok(Some(m)) => ApiResponse::ok(mapping_json(&m)),
-            Ok(None) => {
-                ApiResponse::error(404, "mapping_not_found", "This question has no mapping.")
-            }
-            Err(r) => r,
-        }
-    }
-
-    async fn save(
-        &self,
-        id: &IntegrationId,
-        form: FormId,
-        question: QuestionId,
-        body: &[u8],
-    ) -> ApiResponse {
-        let body: SaveBody = match serde_json::from_slice(body) {
-            Ok(b) => b,
-            Err(e) => {
-                return ApiResponse::error(
-                    400,
-                    "invalid_body",
-                    format!(
-                        "The body must be JSON with `question_type`, `custom_field_id` and optional `choices`: {e}"
-                    ),
-                );
-            }
-        };
-        let Some(question_type) = QuestionType::parse(&body.question_type) else {
-            return ApiResponse::error(
-                400,
-                "invalid_question_type",
-                "`question_type` is not one of the twelve question types.",
-            );
-        };
-        let Ok(field_id) = CustomFieldId::new(body.custom_field_id) else {
-            return ApiResponse::error(
-                400,
-                "invalid_custom_field_id",
-                "`custom_field_id` must be a positive integer.",
-            );
-        };
-        let integration = match self.integration(id).await {
-            Ok(i) => i,
-            Err(r) => return r,
-        };
-        // Checked against MyCase as it is now, not the cache: a save must never rest
-        // on a field that was deleted or retyped since the dropdown was filled.
-        let definition = match self.mycase.connect(&integration, Self::deadline()).await {
-            Ok(mycase) => match mycase.custom_field(field_id).await {
-                Ok(d) => d,
-                Err(e) => return mycase_failed(e),
-            },
-            Err(e) => return mycase_failed(e),
-        };
-        let request = MappingRequest {
-            integration_id: id.clone(),
-            form_id: form,
-            question_id: question,
-            question_type,
-            field_id,
-            choices: body.choices,
-        };
-        let mapping = match validate(request, definition.as_ref(), Utc::now()) {
-            Ok(m) => m,
-            Err(refused) => {
-                let status = if refused.code() == "field_not_found" {
-                    404
-                } else {
-                    422
-                };
-                return ApiResponse::error(status, refused.code(), refused.to_string());
-            }
-        };
-        match self.mappings.put(&mapping).await {
-            Ok(()) => ApiResponse::ok(mapping_json(&mapping)),
-            Err(e) => store_unavailable(e),
-        }
-    }
-
-    async fn delete(
-        &self,
-        id: &IntegrationId,
-        form: &FormId,
-        question: &QuestionId,
-    ) -> ApiResponse {
-        if let Err(r) = self.integration(id).await {
-            return r;
-        }
-        match self.mappings.delete(id, form, question).await {
-            Ok(true) => ApiResponse {
-                status: 204,
-                body: None,
-            },
-            Ok(false) => {
-                ApiResponse::error(404, "mapping_not_found", "This question has no mapping.")
-            }
-            Err(e) => store_unavailable(e),
-        }
     }
 }
 

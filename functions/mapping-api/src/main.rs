@@ -2,23 +2,21 @@
 //! save, list and delete form field mappings. API Gateway HTTP API (payload v2),
 //! IAM-authorised. Routes and validation live in `lib.rs`.
 
+use aws_adapters::config::{FromEnv, MappingApiConfig};
 use aws_adapters::{Aws, lambda};
-use lambda_http::{Error, Request, service_fn};
+use lambda_http::Error;
 use mapping_api::MappingApi;
 use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda::init_tracing();
-    let aws = Aws::from_env_without_queue().await?;
+    let config = MappingApiConfig::from_env()?;
+    let aws = Aws::new(&config.aws).await;
     let api = Arc::new(MappingApi {
         integrations: aws.integrations(),
-        mappings: aws.mappings()?,
+        mappings: aws.mappings(&config.mappings_table),
         mycase: aws.mycase(),
     });
-    lambda_http::run(service_fn(move |request: Request| {
-        let api = api.clone();
-        async move { mapping_api::http::serve(&api, request).await }
-    }))
-    .await
+    hona_http_api::run(mapping_api::router(api)).await
 }

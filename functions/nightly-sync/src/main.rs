@@ -1,7 +1,7 @@
 //! `nightly-sync`: the hourly starter (EventBridge schedule, or `{"run":"all"}`) and the
 //! per-integration worker (SQS, the nightly queue) in one function.
 
-use aws_adapters::config::{QueueUrls, nightly_redrive_budget};
+use aws_adapters::config::{FromEnv, NightlyConfig};
 use aws_adapters::queues::NightlyQueue;
 use aws_adapters::{Aws, lambda};
 use hona_operations::nightly::NightlyWorker;
@@ -13,26 +13,22 @@ use std::sync::Arc;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda::init_tracing();
-    let aws = Aws::from_env().await?;
-    let queues = QueueUrls::from_env();
-    let nightly_url = queues
-        .nightly
-        .clone()
-        .ok_or("missing environment variable(s): HONA_NIGHTLY_QUEUE_URL")?;
+    let config = NightlyConfig::from_env()?;
+    let aws = Aws::new(&config.aws).await;
     let admin = aws.integrations();
     let nightly = Arc::new(Nightly {
         admin: admin.clone(),
-        fan_out: Arc::new(NightlyQueue::new(aws.sqs.clone(), nightly_url)),
+        fan_out: Arc::new(NightlyQueue::new(aws.sqs.clone(), config.nightly_queue_url)),
         worker: NightlyWorker {
             admin,
             ledger: aws.ledger_history(),
             health: aws.mycase(),
             // Form Field Mapping's catalogue refresh and mapping re-check.
-            mappings: Some(Arc::new(aws.form_field_upkeep()?)),
+            mappings: Some(Arc::new(aws.form_field_upkeep(&config.mappings_table))),
             // Lead matching's client index: caught up once a night.
-            client_index: Some(aws.client_index_upkeep()?),
-            queues: aws.event_queues(),
-            redrive_budget: nightly_redrive_budget(),
+            client_index: Some(aws.client_index_upkeep(&config.leads_table)),
+            queues: aws.event_queues(&config.queues),
+            redrive_budget: config.redrive_budget,
         },
     });
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {

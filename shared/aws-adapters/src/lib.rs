@@ -2,7 +2,8 @@
 //! and SQS, client files from S3, the MyCase connection per integration, and the
 //! Lambda entrypoint.
 //!
-//! A function's `main` is: `Aws::from_env()`, build its push, `lambda::run`.
+//! A function's `main` is: read its configuration (`config`, once), `Aws::new`, build its
+//! push, `lambda::run`.
 
 pub mod config;
 pub mod dead_letters;
@@ -13,7 +14,7 @@ pub mod queues;
 pub mod s3;
 pub mod secrets;
 
-use config::ResourceNames;
+use config::{AwsConfig, QueueUrls, ResourceNames};
 use hona_domain::Stores;
 use hona_domain::communications::CommunicationsLog;
 use hona_domain::communications::thread::ReadyThreadCache;
@@ -21,7 +22,7 @@ use hona_domain::documents::Documents;
 use hona_domain::forms::FormFieldUpkeep;
 use hona_domain::leads::LeadConversion;
 use hona_domain::leads::index::ClientIndexUpkeep;
-use mycase_client::{MyCaseEndpoints, RateLimiter, RetryPolicy, Transport};
+use mycase_client::{RateLimiter, RetryPolicy, Transport};
 use std::sync::Arc;
 
 /// Everything a function needs from its environment, built once per cold start.
@@ -34,44 +35,24 @@ pub struct Aws {
     pub transport: Arc<Transport>,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum BootError {
-    #[error(transparent)]
-    Config(#[from] config::MissingConfig),
-    #[error("MyCase endpoints: {0}")]
-    Endpoints(String),
-}
-
 impl Aws {
-    /// Reads the configuration contract (`docs/configuration.md`): resource names, MyCase endpoints,
-    /// the rate budget, and the AWS endpoint the standard SDK way.
-    pub async fn from_env() -> Result<Self, BootError> {
-        Self::with_names(ResourceNames::from_env()?).await
-    }
-
-    /// For the HTTP functions and the CLI (no queue, so no dead-letter queue and no
-    /// [`Aws::stores`]).
-    pub async fn from_env_without_queue() -> Result<Self, BootError> {
-        Self::with_names(ResourceNames::from_env_without_queue()?).await
-    }
-
-    async fn with_names(names: ResourceNames) -> Result<Self, BootError> {
-        let endpoints =
-            MyCaseEndpoints::from_env().map_err(|e| BootError::Endpoints(e.to_string()))?;
-        let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    /// The clients, from the function's configuration (read once, at start); the AWS
+    /// endpoint, region and credentials the standard SDK way.
+    pub async fn new(config: &AwsConfig) -> Self {
+        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         let transport = Transport::new(
-            endpoints,
-            Arc::new(RateLimiter::from_env()),
+            config.endpoints.clone(),
+            Arc::new(RateLimiter::per_second(config.rate_per_second)),
             RetryPolicy::default(),
         );
-        Ok(Self {
-            names,
-            dynamo: aws_sdk_dynamodb::Client::new(&config),
-            sqs: aws_sdk_sqs::Client::new(&config),
-            secrets: aws_sdk_secretsmanager::Client::new(&config),
-            s3: s3_client(&config),
+        Self {
+            names: config.names.clone(),
+            dynamo: aws_sdk_dynamodb::Client::new(&sdk),
+            sqs: aws_sdk_sqs::Client::new(&sdk),
+            secrets: aws_sdk_secretsmanager::Client::new(&sdk),
+            s3: s3_client(&sdk, config.local_aws_endpoint),
             transport: Arc::new(transport),
-        })
+        }
     }
 
     /// The integrations table on its own (the mapping API; and, as `IntegrationAdmin`,
@@ -112,32 +93,35 @@ impl Aws {
     }
 
     /// Form Field Mapping's mappings and catalogue (`HONA_MAPPINGS_TABLE`).
-    pub fn mappings(&self) -> Result<Arc<dynamo::mappings::DynamoMappings>, BootError> {
-        Ok(Arc::new(dynamo::mappings::DynamoMappings::new(
+    pub fn mappings(&self, table: &str) -> Arc<dynamo::mappings::DynamoMappings> {
+        Arc::new(dynamo::mappings::DynamoMappings::new(
             self.dynamo.clone(),
-            config::mappings_table()?,
-        )))
+            table.to_owned(),
+        ))
     }
 
     /// The catalogue refresh and mapping re-check (the mapping API and the nightly sync).
-    pub fn form_field_upkeep(&self) -> Result<FormFieldUpkeep, BootError> {
-        Ok(FormFieldUpkeep {
-            mappings: self.mappings()?,
+    pub fn form_field_upkeep(&self, mappings_table: &str) -> FormFieldUpkeep {
+        FormFieldUpkeep {
+            mappings: self.mappings(mappings_table),
             mycase: self.mycase(),
-        })
+        }
     }
 
-    /// The Documents push: files from `HONA_DOCUMENTS_BUCKET` into each case's Documents.
-    pub fn documents(&self) -> Result<Documents, BootError> {
-        let bucket = config::documents_bucket()?;
-        Ok(Documents {
-            source: Arc::new(s3::S3DocumentSource::new(self.s3.clone(), bucket)),
+    /// The Documents push: files from `bucket` (`HONA_DOCUMENTS_BUCKET`) into each case's
+    /// Documents.
+    pub fn documents(&self, bucket: &str) -> Documents {
+        Documents {
+            source: Arc::new(s3::S3DocumentSource::new(
+                self.s3.clone(),
+                bucket.to_owned(),
+            )),
             mycase: self.mycase(),
             uploads: Arc::new(dynamo::uploads::DynamoUploads::new(
                 self.dynamo.clone(),
                 self.names.idempotency_table.clone(),
             )),
-        })
+        }
     }
 
     /// The ledger, read back (status, replay, nightly counts).
@@ -149,11 +133,8 @@ impl Aws {
     }
 
     /// The push types' queues, for replay and re-drive (`HONA_QUEUE_URL_*`).
-    pub fn event_queues(&self) -> Arc<queues::SqsEventQueues> {
-        Arc::new(queues::SqsEventQueues::new(
-            self.sqs.clone(),
-            config::QueueUrls::from_env(),
-        ))
+    pub fn event_queues(&self, urls: &QueueUrls) -> Arc<queues::SqsEventQueues> {
+        Arc::new(queues::SqsEventQueues::new(self.sqs.clone(), urls.clone()))
     }
 
     /// Where messages and notifications land: shared by both functions.
@@ -167,39 +148,39 @@ impl Aws {
         }
     }
 
-    /// Lead conversion: each lead's client in `HONA_LEADS_TABLE`, MyCase per integration.
-    pub fn lead_conversion(&self) -> Result<LeadConversion, BootError> {
-        Ok(LeadConversion {
+    /// Lead conversion: each lead's client in `leads_table` (`HONA_LEADS_TABLE`), MyCase
+    /// per integration.
+    pub fn lead_conversion(&self, leads_table: &str) -> LeadConversion {
+        LeadConversion {
             conversions: Arc::new(dynamo::leads::DynamoLeadConversions::new(
                 self.dynamo.clone(),
-                ResourceNames::leads_table()?,
+                leads_table.to_owned(),
             )),
-            index: self.client_index()?,
+            index: self.client_index(leads_table),
             mycase: self.mycase(),
-        })
+        }
     }
 
-    /// Each integration's client index, in `HONA_LEADS_TABLE` beside the conversions.
-    pub fn client_index(&self) -> Result<Arc<dynamo::client_index::DynamoClientIndex>, BootError> {
-        Ok(Arc::new(dynamo::client_index::DynamoClientIndex::new(
+    /// Each integration's client index, in `leads_table` beside the conversions.
+    pub fn client_index(&self, leads_table: &str) -> Arc<dynamo::client_index::DynamoClientIndex> {
+        Arc::new(dynamo::client_index::DynamoClientIndex::new(
             self.dynamo.clone(),
-            ResourceNames::leads_table()?,
-        )))
+            leads_table.to_owned(),
+        ))
     }
 
     /// The nightly's upkeep of the client index.
-    pub fn client_index_upkeep(&self) -> Result<ClientIndexUpkeep, BootError> {
-        Ok(ClientIndexUpkeep {
-            index: self.client_index()?,
+    pub fn client_index_upkeep(&self, leads_table: &str) -> ClientIndexUpkeep {
+        ClientIndexUpkeep {
+            index: self.client_index(leads_table),
             mycase: self.mycase(),
-        })
+        }
     }
 }
 
 /// S3 with path-style addressing when an endpoint is set (`AWS_ENDPOINT_URL`: moto, a
 /// local stack), which serves buckets under its own host rather than as sub-domains.
-fn s3_client(config: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
-    let local = std::env::var("AWS_ENDPOINT_URL").is_ok_and(|v| !v.trim().is_empty());
+fn s3_client(config: &aws_config::SdkConfig, local: bool) -> aws_sdk_s3::Client {
     let conf = aws_sdk_s3::config::Builder::from(config)
         .force_path_style(local)
         .build();

@@ -31,12 +31,9 @@ impl Default for MyCaseEndpoints {
 }
 
 impl MyCaseEndpoints {
-    /// Reads `MYCASE_API_URL` and `MYCASE_AUTH_URL`; unset or empty means the real MyCase.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
-    }
-
-    /// [`Self::from_env`] over any variable source (tests need not touch the process env).
+    /// Reads `MYCASE_API_URL` and `MYCASE_AUTH_URL` from `lookup` (the functions' own
+    /// configuration reads them with [`parse_base`], to name every bad one at once);
+    /// unset or empty means the real MyCase.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let read = |var: &'static str, default: &str| -> Result<Url, ConfigError> {
             let raw = lookup(var)
@@ -65,7 +62,8 @@ impl MyCaseEndpoints {
     }
 }
 
-fn parse_base(var: &'static str, raw: &str) -> Result<Url, ConfigError> {
+/// `raw` as a base URL for `var`: http(s), able to take a path.
+pub fn parse_base(var: &'static str, raw: &str) -> Result<Url, ConfigError> {
     let url = Url::parse(raw).map_err(|e| ConfigError::InvalidUrl {
         var,
         reason: e.to_string(),

@@ -9,15 +9,16 @@
 //! With default features off (`http`), the crate is only the data model ([`model`]): the
 //! domain crate uses it that way, so it depends on no HTTP client.
 //!
-//! Typical wiring, once per process:
+//! Typical wiring, once per process (the addresses and the rate come from the function's
+//! configuration, read once at start; the crate reads no environment itself):
 //!
 //! ```no_run
 //! # use std::sync::Arc;
 //! # use mycase_client::*;
 //! # async fn demo(app: OAuthApp, store: Arc<dyn TokenStore>, lease: Arc<dyn RefreshLease>) -> Result<()> {
 //! let transport = Arc::new(Transport::new(
-//!     MyCaseEndpoints::from_env().expect("MyCase endpoints"),
-//!     Arc::new(RateLimiter::from_env()),
+//!     MyCaseEndpoints::default(),
+//!     Arc::new(RateLimiter::per_second(20.0)),
 //!     RetryPolicy::default(),
 //! ));
 //! // Then per integration:

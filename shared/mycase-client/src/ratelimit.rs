@@ -48,22 +48,6 @@ impl RateLimiter {
         }
     }
 
-    /// Reads `MYCASE_RATE_LIMIT_PER_SECOND` (default 20).
-    pub fn from_env() -> Self {
-        match std::env::var("MYCASE_RATE_LIMIT_PER_SECOND") {
-            Ok(raw) if !raw.trim().is_empty() => match raw.trim().parse::<f64>() {
-                Ok(rate) => Self::per_second(rate),
-                Err(_) => {
-                    tracing::warn!(
-                        "MYCASE_RATE_LIMIT_PER_SECOND is not a number; using the default"
-                    );
-                    Self::per_second(DEFAULT_RATE_PER_SECOND)
-                }
-            },
-            _ => Self::per_second(DEFAULT_RATE_PER_SECOND),
-        }
-    }
-
     /// The configured rate, `None` when unlimited.
     pub fn rate_per_second(&self) -> Option<f64> {
         self.interval.map(|i| 1.0 / i.as_secs_f64())

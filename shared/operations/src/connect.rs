@@ -209,30 +209,7 @@ impl ConnectFlow {
         callback: &Callback,
         now: DateTime<Utc>,
     ) -> Result<Connected, ConnectError> {
-        // The state first, even on a denial: an unsigned redirect is not ours to act on.
-        let raw = callback
-            .state
-            .as_deref()
-            .ok_or(ConnectError::BadState(StateError::Malformed))?;
-        let state = self
-            .signer
-            .verify(raw, now)
-            .map_err(ConnectError::BadState)?;
-        let expires = DateTime::<Utc>::from_timestamp(state.expires_at, 0).unwrap_or(now);
-        if !self.nonces.consume(&state.nonce, expires).await? {
-            warn!(integration_id = %state.integration_id, "connect state replayed; refused");
-            return Err(ConnectError::StateReplayed);
-        }
-        match callback.error.as_deref() {
-            Some("access_denied") => return Err(ConnectError::Denied),
-            Some(other) => return Err(ConnectError::MyCaseRefused(short(other))),
-            None => {}
-        }
-        let code = callback
-            .code
-            .as_deref()
-            .filter(|c| !c.is_empty())
-            .ok_or(ConnectError::MissingCode)?;
+        let (state, code) = self.checked_redirect(callback, now).await?;
         let tokens = self
             .oauth
             .exchange_code(code)
@@ -274,6 +251,39 @@ impl ConnectFlow {
             reconnected,
             active: existing.is_some_and(|r| r.integration.active),
         })
+    }
+
+    /// The redirect's state (signed, unexpired, first use) and its code, or why not.
+    async fn checked_redirect<'a>(
+        &self,
+        callback: &'a Callback,
+        now: DateTime<Utc>,
+    ) -> Result<(ConnectState, &'a str), ConnectError> {
+        // The state first, even on a denial: an unsigned redirect is not ours to act on.
+        let raw = callback
+            .state
+            .as_deref()
+            .ok_or(ConnectError::BadState(StateError::Malformed))?;
+        let state = self
+            .signer
+            .verify(raw, now)
+            .map_err(ConnectError::BadState)?;
+        let expires = DateTime::<Utc>::from_timestamp(state.expires_at, 0).unwrap_or(now);
+        if !self.nonces.consume(&state.nonce, expires).await? {
+            warn!(integration_id = %state.integration_id, "connect state replayed; refused");
+            return Err(ConnectError::StateReplayed);
+        }
+        match callback.error.as_deref() {
+            Some("access_denied") => return Err(ConnectError::Denied),
+            Some(other) => return Err(ConnectError::MyCaseRefused(short(other))),
+            None => {}
+        }
+        let code = callback
+            .code
+            .as_deref()
+            .filter(|c| !c.is_empty())
+            .ok_or(ConnectError::MissingCode)?;
+        Ok((state, code))
     }
 }
 

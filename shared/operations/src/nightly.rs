@@ -15,6 +15,7 @@ use hona_domain::Reason;
 use hona_domain::StoreError;
 use hona_domain::error::PushError;
 use hona_domain::ids::IntegrationId;
+use hona_domain::integration::Integration;
 use hona_domain::leads::index::ClientIndexUpkeep;
 use hona_domain::outcome::Outcome;
 use serde::{Deserialize, Serialize};
@@ -221,31 +222,7 @@ impl NightlyWorker {
         let mut report = NightlyReport::new("ok", None, now);
         self.check_connection(&mut report, integration, deadline)
             .await?;
-        // 4. The day's ledger, and re-driving what failed (only with a working connection:
-        //    otherwise each would just fail again).
-        let entries = self.ledger.entries(id, LedgerFilter::All).await?;
-        let since = now - Duration::hours(24);
-        for e in entries.iter().filter(|e| e.recorded_at >= since) {
-            let c = report
-                .counts
-                .entry(e.push_type.as_str().to_owned())
-                .or_default();
-            match e.outcome {
-                Outcome::Landed { .. } => c.landed += 1,
-                Outcome::Skipped { .. } => c.skipped += 1,
-                Outcome::Failed { .. } => c.failed += 1,
-            }
-        }
-        if report.connection_ok {
-            let rows = replay::redrivable(&entries, now, self.redrive_budget);
-            let sent = replay::resend(&rows, self.queues.as_ref(), &|_| {}).await;
-            if sent.not_sent > 0 {
-                report
-                    .failures
-                    .push(format!("redrive: {} not sent", sent.not_sent));
-            }
-            report.redriven = sent.sent;
-        }
+        self.count_and_redrive(&mut report, id, now).await?;
         report.duration_ms = started.elapsed().as_millis() as u64;
         self.admin.record_nightly(id, &report).await?;
         info!(
@@ -260,16 +237,14 @@ impl NightlyWorker {
         Ok(report)
     }
 
-    /// Steps 1 to 3 of a run: refresh the grant, check the connection, then (with a
-    /// working connection) the custom-field catalogue and the form mappings.
+    /// Steps 1 to 3: the grant, the connection, the catalogue and form mappings.
     async fn check_connection(
         &self,
         report: &mut NightlyReport,
-        integration: &hona_domain::integration::Integration,
+        integration: &Integration,
         deadline: tokio::time::Instant,
     ) -> Result<(), StoreError> {
         let id = &integration.id;
-
         // 1. The grant: refreshing restarts MyCase's two-week refresh window.
         match self.health.keep_alive(integration).await {
             Ok(()) => report.token_refreshed = true,
@@ -301,6 +276,41 @@ impl NightlyWorker {
         {
             warn!(integration_id = %id, kind = %e.reason, "client index refresh failed");
             report.failures.push(format!("client_index: {}", e.reason));
+        }
+        Ok(())
+    }
+
+    /// Step 4: the day's counts from the ledger, and the re-drive.
+    async fn count_and_redrive(
+        &self,
+        report: &mut NightlyReport,
+        id: &IntegrationId,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        // 4. The day's ledger, and re-driving what failed (only with a working connection:
+        //    otherwise each would just fail again).
+        let entries = self.ledger.entries(id, LedgerFilter::All).await?;
+        let since = now - Duration::hours(24);
+        for e in entries.iter().filter(|e| e.recorded_at >= since) {
+            let c = report
+                .counts
+                .entry(e.push_type.as_str().to_owned())
+                .or_default();
+            match e.outcome {
+                Outcome::Landed { .. } => c.landed += 1,
+                Outcome::Skipped { .. } => c.skipped += 1,
+                Outcome::Failed { .. } => c.failed += 1,
+            }
+        }
+        if report.connection_ok {
+            let rows = replay::redrivable(&entries, now, self.redrive_budget);
+            let sent = replay::resend(&rows, self.queues.as_ref(), &|_| {}).await;
+            if sent.not_sent > 0 {
+                report
+                    .failures
+                    .push(format!("redrive: {} not sent", sent.not_sent));
+            }
+            report.redriven = sent.sent;
         }
         Ok(())
     }

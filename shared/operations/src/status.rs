@@ -148,48 +148,7 @@ pub fn status(
     }
     let push_types = PUSH_TYPES
         .iter()
-        .map(|&push_type| {
-            let mut rows: Vec<&LedgerEntry> =
-                ledger.iter().filter(|e| e.push_type == push_type).collect();
-            rows.sort_by_key(|e| std::cmp::Reverse(e.recorded_at));
-            let count = |name: &str| rows.iter().filter(|e| e.outcome.name() == name).count();
-            let recent_problems: Vec<Problem> = rows
-                .iter()
-                .flat_map(|e| problems_of(e))
-                .take(RECENT)
-                .collect();
-            let note = match push_type {
-                PushType::Documents if rows.is_empty() => Some(not_sent_through_hona()),
-                PushType::Leads if i.lead_automation.is_none() => {
-                    Some(diagnose(&Reason::NoLeadAutomation))
-                }
-                _ => None,
-            };
-            PushTypeStatus {
-                push_type,
-                symptom: symptom(push_type),
-                last_success: rows
-                    .iter()
-                    .find(|e| matches!(e.outcome, Outcome::Landed { .. }))
-                    .map(|e| e.recorded_at),
-                landed: count("landed"),
-                skipped: count("skipped"),
-                failed: count("failed"),
-                recent_problems,
-                note,
-                broken_mappings: if push_type == PushType::FormFields {
-                    broken_mappings
-                        .iter()
-                        .map(|m| BrokenMappingStatus {
-                            mapping: m.clone(),
-                            remedy: diagnose(&m.kind).remedy,
-                        })
-                        .collect()
-                } else {
-                    Vec::new()
-                },
-            }
-        })
+        .map(|&push_type| push_type_status(push_type, record, ledger, broken_mappings))
         .collect();
     IntegrationStatus {
         integration_id: i.id.to_string(),
@@ -211,6 +170,53 @@ pub fn status(
         last_nightly: record.last_nightly.clone(),
         problems,
         push_types,
+    }
+}
+
+/// One push type's part of the status: its rows of the ledger, newest first.
+fn push_type_status(
+    push_type: PushType,
+    record: &IntegrationRecord,
+    ledger: &[LedgerEntry],
+    broken_mappings: &[BrokenMapping],
+) -> PushTypeStatus {
+    let i = &record.integration;
+    let mut rows: Vec<&LedgerEntry> = ledger.iter().filter(|e| e.push_type == push_type).collect();
+    rows.sort_by_key(|e| std::cmp::Reverse(e.recorded_at));
+    let count = |name: &str| rows.iter().filter(|e| e.outcome.name() == name).count();
+    let recent_problems: Vec<Problem> = rows
+        .iter()
+        .flat_map(|e| problems_of(e))
+        .take(RECENT)
+        .collect();
+    let note = match push_type {
+        PushType::Documents if rows.is_empty() => Some(not_sent_through_hona()),
+        PushType::Leads if i.lead_automation.is_none() => Some(diagnose(&Reason::NoLeadAutomation)),
+        _ => None,
+    };
+    PushTypeStatus {
+        push_type,
+        symptom: symptom(push_type),
+        last_success: rows
+            .iter()
+            .find(|e| matches!(e.outcome, Outcome::Landed { .. }))
+            .map(|e| e.recorded_at),
+        landed: count("landed"),
+        skipped: count("skipped"),
+        failed: count("failed"),
+        recent_problems,
+        note,
+        broken_mappings: if push_type == PushType::FormFields {
+            broken_mappings
+                .iter()
+                .map(|m| BrokenMappingStatus {
+                    mapping: m.clone(),
+                    remedy: diagnose(&m.kind).remedy,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
     }
 }
 
@@ -248,6 +254,68 @@ pub fn explain_event(ledger: &[LedgerEntry], event_id: &EventId) -> EventExplana
     }
 }
 
+fn nightly_line(last: Option<&NightlyReport>) -> String {
+    let Some(n) = last else {
+        return "never run".to_owned();
+    };
+    format!(
+        "{} at {} ({} ms){}{}",
+        n.status,
+        n.started_at.format("%Y-%m-%d %H:%M UTC"),
+        n.duration_ms,
+        n.reason
+            .as_ref()
+            .map(|r| format!(", reason {r}"))
+            .unwrap_or_default(),
+        n.mappings
+            .as_ref()
+            .map(|m| format!(
+                ", {} mappings checked, {} broken",
+                m.mappings_checked,
+                m.broken.len()
+            ))
+            .unwrap_or_default(),
+    )
+}
+
+fn render_push_type(out: &mut String, t: &PushTypeStatus) {
+    let last = t
+        .last_success
+        .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_else(|| "never".into());
+    let _ = writeln!(
+        out,
+        "\n  {} ({}): last success {last}; {} landed, {} skipped, {} failed",
+        t.push_type.as_str(),
+        t.symptom,
+        t.landed,
+        t.skipped,
+        t.failed
+    );
+    if let Some(note) = &t.note {
+        let _ = writeln!(out, "    · {}\n      → {}", note.reason, note.remedy);
+    }
+    for m in &t.broken_mappings {
+        let _ = writeln!(
+            out,
+            "    - mapping form {} question {} → field {} BROKEN [{}] {}\n      → {}",
+            m.mapping.form_id,
+            m.mapping.question_id,
+            m.mapping.field_id,
+            m.mapping.kind,
+            m.mapping.reason,
+            m.remedy
+        );
+    }
+    for p in &t.recent_problems {
+        let _ = writeln!(
+            out,
+            "    - {} {} [{}] {}\n      → {}",
+            p.event_id, p.outcome, p.diagnosis.kind, p.diagnosis.reason, p.diagnosis.remedy
+        );
+    }
+}
+
 /// The status as an operator reads it in a terminal.
 pub fn render_text(s: &IntegrationStatus) -> String {
     let mut out = String::new();
@@ -259,27 +327,7 @@ pub fn render_text(s: &IntegrationStatus) -> String {
         (None, None) => "not connected".to_owned(),
     };
     let _ = writeln!(out, "  Connection: {connection}");
-    let nightly = match &s.last_nightly {
-        None => "never run".to_owned(),
-        Some(n) => format!(
-            "{} at {} ({} ms){}{}",
-            n.status,
-            n.started_at.format("%Y-%m-%d %H:%M UTC"),
-            n.duration_ms,
-            n.reason
-                .as_ref()
-                .map(|r| format!(", reason {r}"))
-                .unwrap_or_default(),
-            n.mappings
-                .as_ref()
-                .map(|m| format!(
-                    ", {} mappings checked, {} broken",
-                    m.mappings_checked,
-                    m.broken.len()
-                ))
-                .unwrap_or_default(),
-        ),
-    };
+    let nightly = nightly_line(s.last_nightly.as_ref());
     let _ = writeln!(out, "  Last nightly sync: {nightly}");
     let _ = writeln!(
         out,
@@ -293,41 +341,7 @@ pub fn render_text(s: &IntegrationStatus) -> String {
         let _ = writeln!(out, "  ! {}\n    → {}", p.reason, p.remedy);
     }
     for t in &s.push_types {
-        let last = t
-            .last_success
-            .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
-            .unwrap_or_else(|| "never".into());
-        let _ = writeln!(
-            out,
-            "\n  {} ({}): last success {last}; {} landed, {} skipped, {} failed",
-            t.push_type.as_str(),
-            t.symptom,
-            t.landed,
-            t.skipped,
-            t.failed
-        );
-        if let Some(note) = &t.note {
-            let _ = writeln!(out, "    · {}\n      → {}", note.reason, note.remedy);
-        }
-        for m in &t.broken_mappings {
-            let _ = writeln!(
-                out,
-                "    - mapping form {} question {} → field {} BROKEN [{}] {}\n      → {}",
-                m.mapping.form_id,
-                m.mapping.question_id,
-                m.mapping.field_id,
-                m.mapping.kind,
-                m.mapping.reason,
-                m.remedy
-            );
-        }
-        for p in &t.recent_problems {
-            let _ = writeln!(
-                out,
-                "    - {} {} [{}] {}\n      → {}",
-                p.event_id, p.outcome, p.diagnosis.kind, p.diagnosis.reason, p.diagnosis.remedy
-            );
-        }
+        render_push_type(&mut out, t);
     }
     out
 }

@@ -261,7 +261,7 @@ pub struct MotoWorld {
 
 /// `log-messages` over the real AWS adapters (DynamoDB, Secrets Manager, SQS on moto)
 /// and the real `MyCaseConnector`, exactly as `functions/log-messages` builds it, but
-/// with the given transport instead of `Aws::from_env`'s.
+/// with the given transport instead of `Aws::new`'s.
 pub async fn moto_pipeline(
     firm: &SeededFirm,
     transport: Arc<Transport>,

@@ -13,7 +13,7 @@
 //! S3 (path-style; moto ignores signatures). Then:
 //!
 //! - **upload path**: this binary re-runs itself as a child (`--child EVENT_FILE`) with
-//!   exactly `log-documents`' environment and wiring (`Aws::from_env`, `aws.documents()`,
+//!   exactly `log-documents`' environment and wiring (`DocumentsConfig::from_env`, `Aws::new`, `aws.documents()`,
 //!   `aws.stores()`, one `document.received` through the pipeline). The child reports its
 //!   wall time and its peak RSS (`VmHWM` from `/proc/self/status`), so the figure is the
 //!   function's own process, not this one (which also hosts the sandbox).
@@ -99,8 +99,11 @@ fn parse_size(s: &str) -> Result<u64, String> {
 /// The measured process: `log-documents`' own wiring, one event, then its figures.
 async fn child(event_file: &Path) -> anyhow::Result<()> {
     let body = std::fs::read_to_string(event_file)?;
-    let aws = aws_adapters::Aws::from_env().await?;
-    let pipeline = hona_domain::Pipeline::new(aws.documents()?, aws.stores());
+    use aws_adapters::config::{DocumentsConfig, FromEnv};
+    let config = DocumentsConfig::from_env()?;
+    let aws = aws_adapters::Aws::new(&config.aws).await;
+    let pipeline =
+        hona_domain::Pipeline::new(aws.documents(&config.documents_bucket), aws.stores());
     let started = Instant::now();
     let result = pipeline
         .process(

@@ -13,7 +13,7 @@
 
 use anyhow::{Context, bail};
 use aws_adapters::Aws;
-use aws_adapters::config::QueueUrls;
+use aws_adapters::config::{AdminConfig, FromEnv, QueueUrls};
 use aws_adapters::dead_letters::DeadLetterQueue;
 use clap::{Parser, Subcommand};
 use hona_domain::Reason;
@@ -119,8 +119,8 @@ fn bar(total: usize, what: &str) -> ProgressBar {
     bar
 }
 
-async fn source_queue(push: PushType) -> anyhow::Result<String> {
-    QueueUrls::from_env()
+fn source_queue(queues: &QueueUrls, push: PushType) -> anyhow::Result<String> {
+    queues
         .for_push_type(push)
         .map(str::to_owned)
         .with_context(|| format!("{} is not set", QueueUrls::variable(push)))
@@ -129,197 +129,242 @@ async fn source_queue(push: PushType) -> anyhow::Result<String> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let aws = Aws::from_env_without_queue()
-        .await
-        .context("reading the environment")?;
+    let config = AdminConfig::from_env()?;
+    let aws = Aws::new(&config.aws).await;
     let ops = Operations {
         admin: aws.integrations(),
         ledger: aws.ledger_history(),
-        queues: aws.event_queues(),
-        mappings: aws.mappings().context("reading the environment")?,
+        queues: aws.event_queues(&config.queues),
+        mappings: aws.mappings(&config.mappings_table),
     };
     match cli.command {
-        Command::List => {
-            let records = ops.admin.list().await?;
-            println!(
-                "{:<32} {:<8} {:<28} last nightly",
-                "integration", "active", "connection"
-            );
-            for r in records {
-                let i = &r.integration;
-                let connection = match (&i.needs_reconnect, &i.firm_uuid) {
-                    (Some(_), _) => "NEEDS RECONNECT".to_owned(),
-                    (None, Some(_)) => "healthy".to_owned(),
-                    (None, None) => "not connected".to_owned(),
-                };
-                let nightly = r
-                    .last_nightly
-                    .map(|n| format!("{} {}", n.status, n.started_at.format("%Y-%m-%d %H:%M")))
-                    .unwrap_or_else(|| "never".into());
-                println!(
-                    "{:<32} {:<8} {:<28} {nightly}",
-                    i.id.as_str(),
-                    if i.active { "yes" } else { "no" },
-                    connection
-                );
-            }
-        }
+        Command::List => list(&ops).await,
         Command::Status {
             integration: id,
-            event,
+            event: Some(event),
             json,
+        } => explain(&ops, &integration(&id)?, &event, json).await,
+        Command::Status {
+            integration: id,
+            event: None,
+            json,
+        } => status(&ops, &integration(&id)?, json).await,
+        Command::Skipped {
+            action:
+                SkippedAction::List {
+                    integration: id,
+                    push_type: p,
+                },
+        } => skipped_list(&ops, &integration(&id)?, p.as_deref()).await,
+        Command::Skipped {
+            action:
+                SkippedAction::Replay {
+                    integration: id,
+                    push_type: p,
+                },
+        } => skipped_replay(&ops, &integration(&id)?, p.as_deref()).await,
+        Command::Dlq {
+            action: DlqAction::List { push_type: p, max },
         } => {
-            let id = integration(&id)?;
-            if let Some(event) = event {
-                let event = EventId::parse(&event).map_err(|e| anyhow::anyhow!("{e}"))?;
-                let e = ops.explain(&id, &event).await?;
-                if json {
-                    println!("{}", serde_json::to_string_pretty(&e)?);
-                } else {
-                    println!("Event {}: {}", e.event_id, e.outcome);
-                    for p in &e.problems {
-                        println!(
-                            "  [{}] {}\n  → {}",
-                            p.diagnosis.kind, p.diagnosis.reason, p.diagnosis.remedy
-                        );
-                    }
-                    if let Some(n) = &e.note {
-                        println!("  {}\n  → {}", n.reason, n.remedy);
-                    }
-                }
-                return Ok(());
-            }
-            let Some(status) = ops.status(&id).await? else {
-                bail!("no integration {id}");
-            };
-            if json {
-                println!("{}", serde_json::to_string_pretty(&status)?);
-            } else {
-                print!("{}", render_text(&status));
-            }
+            let source = source_queue(&config.queues, push_type(&p)?)?;
+            dlq_list(&aws, &source, max).await
         }
-        Command::Skipped { action } => match action {
-            SkippedAction::List {
-                integration: id,
-                push_type: p,
-            } => {
-                let id = integration(&id)?;
-                let p = p.as_deref().map(push_type).transpose()?;
-                let entries = ops
-                    .ledger
-                    .entries(&id, LedgerFilter::Outcome("skipped"))
-                    .await?;
-                let rows = replay::skipped(&entries, p);
-                for e in &rows {
-                    let reason = match &e.outcome {
-                        Outcome::Skipped { reason } => reason.as_str(),
-                        _ => "",
-                    };
-                    println!(
-                        "{}  {:<14} {:<24} {}",
-                        e.recorded_at.format("%Y-%m-%d %H:%M:%S"),
-                        e.push_type.as_str(),
-                        reason,
-                        e.event_id
-                    );
-                }
-                println!("{} skipped event(s)", rows.len());
-            }
-            SkippedAction::Replay {
-                integration: id,
-                push_type: p,
-            } => {
-                let id = integration(&id)?;
-                let p = p.as_deref().map(push_type).transpose()?;
-                match ops.admin.record(&id).await? {
-                    None => bail!("no integration {id}"),
-                    Some(r) if !r.integration.active => {
-                        bail!(
-                            "{id} is inactive: activate it first, or the events are skipped again"
-                        )
-                    }
-                    Some(_) => {}
-                }
-                let progress = bar(0, "replaying skipped events");
-                let report = ops
-                    .replay_skipped(&id, p, &|done, total| {
-                        progress.set_length(total as u64);
-                        progress.set_position(done as u64);
-                    })
-                    .await?;
-                progress.finish();
-                println!(
-                    "replayed {} event(s){}",
-                    report.total_sent(),
-                    if report.not_sent > 0 {
-                        format!(
-                            "; {} could not be sent (still skipped, replay again)",
-                            report.not_sent
-                        )
-                    } else {
-                        String::new()
-                    }
-                );
-            }
-        },
-        Command::Dlq { action } => match action {
-            DlqAction::List { push_type: p, max } => {
-                let source = source_queue(push_type(&p)?).await?;
-                let dlq = DeadLetterQueue::of_source(aws.sqs.clone(), &source).await?;
-                let messages = dlq.peek(max).await?;
-                for m in &messages {
-                    println!(
-                        "{}  reason={} event={} integration={}\n    {}",
-                        m.message_id,
-                        m.reason
-                            .as_ref()
-                            .map_or("(moved by SQS after repeated failures)", Reason::as_str),
-                        m.event_id.as_deref().unwrap_or("-"),
-                        m.integration_id.as_deref().unwrap_or("-"),
-                        m.detail.as_deref().unwrap_or(""),
-                    );
-                }
-                println!("{} dead letter(s) on {}", messages.len(), dlq.url);
-            }
-            DlqAction::Replay {
-                push_type: p,
-                reason,
-                max,
-            } => {
-                let source = source_queue(push_type(&p)?).await?;
-                let dlq = DeadLetterQueue::of_source(aws.sqs.clone(), &source).await?;
-                let taken = dlq.take(max).await?;
-                let (chosen, others): (Vec<_>, Vec<_>) = taken
-                    .iter()
-                    .partition(|m| reason.as_ref().is_none_or(|r| m.reason.as_ref() == Some(r)));
-                for m in &others {
-                    dlq.release(m).await?;
-                }
-                let progress = bar(chosen.len(), "replaying dead letters");
-                let mut failed = 0;
-                for m in &chosen {
-                    if let Err(e) = dlq.replay_one(m, &source).await {
-                        failed += 1;
-                        progress.println(format!("{}: not replayed ({e})", m.message_id));
-                    }
-                    progress.inc(1);
-                }
-                progress.finish();
-                println!(
-                    "replayed {} of {} dead letter(s) to {source}{}",
-                    chosen.len() - failed,
-                    chosen.len(),
-                    if taken.len() > chosen.len() {
-                        format!("; {} others left on the queue", taken.len() - chosen.len())
-                    } else {
-                        String::new()
-                    }
-                );
-                if failed > 0 {
-                    bail!("{failed} dead letter(s) were not replayed");
-                }
-            }
-        },
+        Command::Dlq {
+            action:
+                DlqAction::Replay {
+                    push_type: p,
+                    reason,
+                    max,
+                },
+        } => {
+            let source = source_queue(&config.queues, push_type(&p)?)?;
+            dlq_replay(&aws, &source, reason.as_ref(), max).await
+        }
+    }
+}
+
+async fn list(ops: &Operations) -> anyhow::Result<()> {
+    let records = ops.admin.list().await?;
+    println!(
+        "{:<32} {:<8} {:<28} last nightly",
+        "integration", "active", "connection"
+    );
+    for r in records {
+        let i = &r.integration;
+        let connection = match (&i.needs_reconnect, &i.firm_uuid) {
+            (Some(_), _) => "NEEDS RECONNECT".to_owned(),
+            (None, Some(_)) => "healthy".to_owned(),
+            (None, None) => "not connected".to_owned(),
+        };
+        let nightly = r
+            .last_nightly
+            .map(|n| format!("{} {}", n.status, n.started_at.format("%Y-%m-%d %H:%M")))
+            .unwrap_or_else(|| "never".into());
+        println!(
+            "{:<32} {:<8} {:<28} {nightly}",
+            i.id.as_str(),
+            if i.active { "yes" } else { "no" },
+            connection
+        );
+    }
+    Ok(())
+}
+
+/// `status --event`: what happened to one event.
+async fn explain(
+    ops: &Operations,
+    id: &IntegrationId,
+    event: &str,
+    json: bool,
+) -> anyhow::Result<()> {
+    let event = EventId::parse(event).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let e = ops.explain(id, &event).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&e)?);
+        return Ok(());
+    }
+    println!("Event {}: {}", e.event_id, e.outcome);
+    for p in &e.problems {
+        println!(
+            "  [{}] {}\n  → {}",
+            p.diagnosis.kind, p.diagnosis.reason, p.diagnosis.remedy
+        );
+    }
+    if let Some(n) = &e.note {
+        println!("  {}\n  → {}", n.reason, n.remedy);
+    }
+    Ok(())
+}
+
+async fn status(ops: &Operations, id: &IntegrationId, json: bool) -> anyhow::Result<()> {
+    let Some(status) = ops.status(id).await? else {
+        bail!("no integration {id}");
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&status)?);
+    } else {
+        print!("{}", render_text(&status));
+    }
+    Ok(())
+}
+
+async fn skipped_list(ops: &Operations, id: &IntegrationId, p: Option<&str>) -> anyhow::Result<()> {
+    let p = p.map(push_type).transpose()?;
+    let entries = ops
+        .ledger
+        .entries(id, LedgerFilter::Outcome("skipped"))
+        .await?;
+    let rows = replay::skipped(&entries, p);
+    for e in &rows {
+        let reason = match &e.outcome {
+            Outcome::Skipped { reason } => reason.as_str(),
+            _ => "",
+        };
+        println!(
+            "{}  {:<14} {:<24} {}",
+            e.recorded_at.format("%Y-%m-%d %H:%M:%S"),
+            e.push_type.as_str(),
+            reason,
+            e.event_id
+        );
+    }
+    println!("{} skipped event(s)", rows.len());
+    Ok(())
+}
+
+async fn skipped_replay(
+    ops: &Operations,
+    id: &IntegrationId,
+    p: Option<&str>,
+) -> anyhow::Result<()> {
+    let p = p.map(push_type).transpose()?;
+    match ops.admin.record(id).await? {
+        None => bail!("no integration {id}"),
+        Some(r) if !r.integration.active => {
+            bail!("{id} is inactive: activate it first, or the events are skipped again")
+        }
+        Some(_) => {}
+    }
+    let progress = bar(0, "replaying skipped events");
+    let report = ops
+        .replay_skipped(id, p, &|done, total| {
+            progress.set_length(total as u64);
+            progress.set_position(done as u64);
+        })
+        .await?;
+    progress.finish();
+    println!(
+        "replayed {} event(s){}",
+        report.total_sent(),
+        if report.not_sent > 0 {
+            format!(
+                "; {} could not be sent (still skipped, replay again)",
+                report.not_sent
+            )
+        } else {
+            String::new()
+        }
+    );
+    Ok(())
+}
+
+async fn dlq_list(aws: &Aws, source: &str, max: usize) -> anyhow::Result<()> {
+    let dlq = DeadLetterQueue::of_source(aws.sqs.clone(), source).await?;
+    let messages = dlq.peek(max).await?;
+    for m in &messages {
+        println!(
+            "{}  reason={} event={} integration={}\n    {}",
+            m.message_id,
+            m.reason
+                .as_ref()
+                .map_or("(moved by SQS after repeated failures)", Reason::as_str),
+            m.event_id.as_deref().unwrap_or("-"),
+            m.integration_id.as_deref().unwrap_or("-"),
+            m.detail.as_deref().unwrap_or(""),
+        );
+    }
+    println!("{} dead letter(s) on {}", messages.len(), dlq.url);
+    Ok(())
+}
+
+/// Takes up to `max` dead letters, puts back those of another `reason`, and re-sends
+/// the rest to `source`.
+async fn dlq_replay(
+    aws: &Aws,
+    source: &str,
+    reason: Option<&Reason>,
+    max: usize,
+) -> anyhow::Result<()> {
+    let dlq = DeadLetterQueue::of_source(aws.sqs.clone(), source).await?;
+    let taken = dlq.take(max).await?;
+    let (chosen, others): (Vec<_>, Vec<_>) = taken
+        .iter()
+        .partition(|m| reason.is_none_or(|r| m.reason.as_ref() == Some(r)));
+    for m in &others {
+        dlq.release(m).await?;
+    }
+    let progress = bar(chosen.len(), "replaying dead letters");
+    let mut failed = 0;
+    for m in &chosen {
+        if let Err(e) = dlq.replay_one(m, source).await {
+            failed += 1;
+            progress.println(format!("{}: not replayed ({e})", m.message_id));
+        }
+        progress.inc(1);
+    }
+    progress.finish();
+    println!(
+        "replayed {} of {} dead letter(s) to {source}{}",
+        chosen.len() - failed,
+        chosen.len(),
+        if taken.len() > chosen.len() {
+            format!("; {} others left on the queue", taken.len() - chosen.len())
+        } else {
+            String::new()
+        }
+    );
+    if failed > 0 {
+        bail!("{failed} dead letter(s) were not replayed");
     }
     Ok(())
 }
