@@ -7,11 +7,16 @@
 #   scripts/bench.sh [--quick] [--events N] [--moto-events N] [--backlog N] [--rate R] [--no-moto]
 #                    [--integrations N] [--part A|B|N]
 #   scripts/bench.sh documents [--sizes 10M,100M,1G]
+#   scripts/bench.sh history [--sizes 1000,10000,100000] [--runs 3]
 #   scripts/bench.sh coldstart [--function log-messages] [--runs 20]
 #
 # `documents` runs the documents benchmark instead (tests/src/bin/bench-documents.rs): peak
 # RSS and throughput of log-documents' upload path (moto S3 → sandbox) per file size, next to
 # a plain curl download-then-upload of the same file.
+#
+# `history` runs the history benchmark (tests/src/bin/bench-history.rs): per ledger size for
+# one integration, the status call's latency, DynamoDB requests and items read, and the
+# nightly's items read, against moto.
 #
 # `coldstart` builds a function's release bootstrap as `sam build` does (cargo-lambda, the
 # release profile, x86_64 so it runs here) and times its cold start: process start to the
@@ -44,6 +49,15 @@ if [[ "${1:-}" == "coldstart" ]]; then
   cargo lambda build --release --x86-64 -p "$FUNCTION"
   exec python3 "$ROOT/scripts/coldstart.py" --function "$FUNCTION" \
     --bootstrap "$TARGET_DIR/lambda/$FUNCTION/bootstrap" "$@"
+fi
+
+if [[ "${1:-}" == "history" ]]; then
+  shift
+  echo "bench.sh: cargo build --profile bench-release -p hona-e2e --bin bench-history"
+  cargo build --profile bench-release -p hona-e2e --bin bench-history
+  echo "bench.sh: $TARGET_DIR/bench-release/bench-history $*"
+  echo
+  exec "$TARGET_DIR/bench-release/bench-history" "$@"
 fi
 
 if [[ "${1:-}" == "documents" ]]; then

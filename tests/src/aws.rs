@@ -125,6 +125,12 @@ impl Aws {
 
     // ---------------------------------------------------------------- DynamoDB
 
+    /// The ledger table, made as `infra/template.yaml` makes it.
+    pub async fn create_ledger_table(&self, name: &str) -> anyhow::Result<()> {
+        self.create_table(name, "integration_id", Some("event_id"))
+            .await
+    }
+
     /// Creates an on-demand table with a string partition key and optional string sort key,
     /// and waits until it is ACTIVE.
     pub async fn create_table(

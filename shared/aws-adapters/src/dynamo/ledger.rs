@@ -12,17 +12,102 @@ use hona_domain::ids::{CaseId, EventId, IntegrationId};
 use hona_domain::outcome::{LedgerEntry, MyCaseRef, Outcome, PushType, Remark};
 use hona_domain::ports::Ledger;
 use hona_operations::ports::{LedgerFilter, LedgerHistory};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use tracing::warn;
 
 pub struct DynamoLedger {
     client: Client,
     table: String,
+    reads: Arc<ReadTally>,
+}
+
+/// What this store read from DynamoDB: requests, and items read (a Query's
+/// `ScannedCount`: what DynamoDB reads and bills, before any filter). Kept so the history
+/// benchmark measures reads instead of computing them.
+#[derive(Debug, Default)]
+pub struct ReadTally {
+    requests: AtomicU64,
+    items: AtomicU64,
+}
+
+impl ReadTally {
+    fn add(&self, requests: u64, items: u64) {
+        self.requests.fetch_add(requests, Ordering::Relaxed);
+        self.items.fetch_add(items, Ordering::Relaxed);
+    }
+
+    /// `(requests, items)` since the last call.
+    pub fn take(&self) -> (u64, u64) {
+        (
+            self.requests.swap(0, Ordering::Relaxed),
+            self.items.swap(0, Ordering::Relaxed),
+        )
+    }
 }
 
 impl DynamoLedger {
     pub fn new(client: Client, table: String) -> Self {
-        Self { client, table }
+        Self {
+            client,
+            table,
+            reads: Arc::default(),
+        }
     }
+
+    /// The reads this store made (shared: clones of the `Arc` see the same counts).
+    pub fn reads(&self) -> Arc<ReadTally> {
+        self.reads.clone()
+    }
+}
+
+/// The row [`Ledger::record`] writes for an entry (the history benchmark seeds the same).
+pub fn row_item(entry: &LedgerEntry) -> Item {
+    let mut item = Item::new();
+    item.insert("integration_id".into(), s(entry.integration_id.as_str()));
+    item.insert("event_id".into(), s(entry.event_id.as_str()));
+    item.insert("event_type".into(), s(entry.event_type.clone()));
+    item.insert("push_type".into(), s(entry.push_type.as_str()));
+    item.insert("outcome".into(), s(entry.outcome.name()));
+    item.insert("recorded_at".into(), s(entry.recorded_at.to_rfc3339()));
+    if let Some(case) = entry.case_id {
+        item.insert("case_id".into(), n(case.get()));
+    }
+    if !entry.event_time.is_empty() {
+        item.insert("event_time".into(), s(entry.event_time.clone()));
+    }
+    if let Some(json) = &entry.event_json {
+        item.insert("event".into(), s(json.clone()));
+    }
+    match &entry.outcome {
+        Outcome::Landed { refs, remarks } => {
+            let refs = refs
+                .iter()
+                .map(|r| AttributeValue::S(format!("{}:{}", r.kind, r.id)))
+                .collect();
+            item.insert("mycase_refs".into(), AttributeValue::L(refs));
+            if !remarks.is_empty() {
+                let remarks = remarks
+                    .iter()
+                    .map(|r| AttributeValue::S(format!("{}: {}", r.kind, r.detail)))
+                    .collect();
+                item.insert("remarks".into(), AttributeValue::L(remarks));
+            }
+        }
+        Outcome::Skipped { reason } => {
+            item.insert("reason".into(), s(reason.clone()));
+        }
+        Outcome::Failed {
+            kind,
+            reason,
+            permanent,
+        } => {
+            item.insert("failure_kind".into(), s(kind.clone()));
+            item.insert("reason".into(), s(reason.clone()));
+            item.insert("permanent".into(), AttributeValue::Bool(*permanent));
+        }
+    }
+    item
 }
 
 #[async_trait]
@@ -32,48 +117,7 @@ impl Ledger for DynamoLedger {
             .client
             .put_item()
             .table_name(&self.table)
-            .item("integration_id", s(entry.integration_id.as_str()))
-            .item("event_id", s(entry.event_id.as_str()))
-            .item("event_type", s(entry.event_type.clone()))
-            .item("push_type", s(entry.push_type.as_str()))
-            .item("outcome", s(entry.outcome.name()))
-            .item("recorded_at", s(entry.recorded_at.to_rfc3339()));
-        if let Some(case) = entry.case_id {
-            put = put.item("case_id", n(case.get()));
-        }
-        if !entry.event_time.is_empty() {
-            put = put.item("event_time", s(entry.event_time.clone()));
-        }
-        if let Some(json) = &entry.event_json {
-            put = put.item("event", s(json.clone()));
-        }
-        match &entry.outcome {
-            Outcome::Landed { refs, remarks } => {
-                let refs = refs
-                    .iter()
-                    .map(|r| AttributeValue::S(format!("{}:{}", r.kind, r.id)))
-                    .collect();
-                put = put.item("mycase_refs", AttributeValue::L(refs));
-                if !remarks.is_empty() {
-                    let remarks = remarks
-                        .iter()
-                        .map(|r| AttributeValue::S(format!("{}: {}", r.kind, r.detail)))
-                        .collect();
-                    put = put.item("remarks", AttributeValue::L(remarks));
-                }
-            }
-            Outcome::Skipped { reason } => put = put.item("reason", s(reason.clone())),
-            Outcome::Failed {
-                kind,
-                reason,
-                permanent,
-            } => {
-                put = put
-                    .item("failure_kind", s(kind.clone()))
-                    .item("reason", s(reason.clone()))
-                    .item("permanent", AttributeValue::Bool(*permanent));
-            }
-        }
+            .set_item(Some(row_item(entry)));
         if !matches!(entry.outcome, Outcome::Landed { .. }) {
             // A landed row stays landed: a late duplicate (say, after deactivation)
             // must not make a delivered event look lost.
@@ -188,6 +232,7 @@ impl LedgerHistory for DynamoLedger {
                 .send()
                 .await
                 .map_err(|e| store_error("ledger", "query", e))?;
+            self.reads.add(1, out.scanned_count().max(0) as u64);
             entries.extend(out.items().iter().filter_map(parse_entry));
             start = out.last_evaluated_key().cloned();
             if start.is_none() {
