@@ -2,13 +2,19 @@
 //!
 //! | method | path | does |
 //! |---|---|---|
-//! | GET | `/integrations` | every integration: active, connection, last nightly |
+//! | GET | `/integrations` | integrations, a page at a time (`?cursor=&limit=`): active, connection, last nightly |
 //! | GET | `/integrations/{id}/status` | the status (`?event_id=` explains one event) |
 //! | POST | `/integrations/{id}/activate`, `/deactivate` | Active gating |
 //! | PUT, PATCH | `/integrations/{id}/settings` | settings (see `SettingsPatch`) |
-//! | POST | `/integrations/{id}/replay` | re-sends skipped events (`{"push_type":…}` optional) |
+//! | GET | `/integrations/{id}/skipped` | skipped events that can be replayed, a page at a time (`?push_type=&cursor=&limit=`) |
+//! | POST | `/integrations/{id}/replay` | re-sends skipped events (`{"push_type":…}` optional): 200 when done, 202 when the rest carries on as a job |
+//! | GET | `/integrations/{id}/replay` | the latest replay job |
+//!
+//! Every list is paged: `limit` defaults to 50 and is at most 200; `next_cursor` in the
+//! answer gives the next page. A cursor this API did not give out is a 400.
 
 use hona_domain::ids::{EventId, IntegrationId};
+use hona_operations::paging::{PageRequest, PagingError};
 use hona_operations::service::{Operations, parse_push_type};
 use hona_operations::settings::SettingsPatch;
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -41,8 +47,37 @@ fn unavailable(e: hona_domain::StoreError) -> Answer {
     )
 }
 
+fn bad_page(e: PagingError) -> Answer {
+    let kind = match e {
+        PagingError::BadCursor => "invalid_cursor",
+        PagingError::BadLimit => "invalid_limit",
+    };
+    error(400, kind, &e.to_string())
+}
+
+/// `?cursor=&limit=`, for the lists of one integration when `scope` is given.
+fn page_request(
+    query: &(dyn Fn(&str) -> Option<String> + Sync),
+    scope: Option<&IntegrationId>,
+) -> Result<PageRequest, Answer> {
+    let page = PageRequest::parse(query("cursor").as_deref(), query("limit").as_deref());
+    match scope {
+        Some(id) => page.and_then(|p| p.scoped_to(id.as_str())),
+        None => page,
+    }
+    .map_err(bad_page)
+}
+
 fn no_such(id: &IntegrationId) -> Answer {
     error(404, "unknown_integration", &format!("No integration {id}."))
+}
+
+fn invalid_push_type() -> Answer {
+    error(
+        400,
+        "invalid_push_type",
+        "push_type must be messages, notifications, documents, form_fields or leads.",
+    )
 }
 
 /// Routes one request: `method`, the path (any stage prefix is ignored), the query and
@@ -64,9 +99,14 @@ pub async fn route(
         if method != "GET" {
             return error(405, "method_not_allowed", "Use GET.");
         }
-        return match ops.admin.list().await {
+        let page = match page_request(query, None) {
+            Ok(p) => p,
+            Err(answer) => return answer,
+        };
+        return match ops.admin.page(&page).await {
             Ok(records) => ok(json!({
-                "integrations": records.iter().map(|r| json!({
+                "next_cursor": records.next_cursor(),
+                "integrations": records.items.iter().map(|r| json!({
                     "integration_id": r.integration.id,
                     "org_id": r.integration.org_id,
                     "active": r.integration.active,
@@ -142,6 +182,43 @@ pub async fn route(
                 Err(e) => unavailable(e),
             }
         }
+        ("GET", "skipped", 2) => {
+            let push_type = match query("push_type").as_deref().map(parse_push_type) {
+                None => None,
+                Some(Some(p)) => Some(p),
+                Some(None) => return invalid_push_type(),
+            };
+            let page = match page_request(query, Some(&id)) {
+                Ok(p) => p,
+                Err(answer) => return answer,
+            };
+            match ops.skipped(&id, push_type, &page).await {
+                Ok(rows) => ok(json!({
+                    "integration_id": id,
+                    "next_cursor": rows.next_cursor(),
+                    "skipped": rows.items.iter().map(|e| json!({
+                        "event_id": e.event_id,
+                        "push_type": e.push_type,
+                        "event_type": e.event_type,
+                        "recorded_at": e.recorded_at,
+                        "reason": match &e.outcome {
+                            hona_domain::outcome::Outcome::Skipped { reason } => reason.as_str(),
+                            _ => "",
+                        },
+                    })).collect::<Vec<_>>(),
+                })),
+                Err(e) => unavailable(e),
+            }
+        }
+        ("GET", "replay", 2) => match ops.replay_job(&id).await {
+            Ok(Some(job)) => ok(json!({ "integration_id": id, "job": job, "done": job.done() })),
+            Ok(None) => error(
+                404,
+                "no_replay_job",
+                "No replay was started for this integration.",
+            ),
+            Err(e) => unavailable(e),
+        },
         ("POST", "replay", 2) => {
             let push_type = if body.iter().all(u8::is_ascii_whitespace) {
                 None
@@ -157,13 +234,7 @@ pub async fn route(
                     None => None,
                     Some(raw) => match parse_push_type(raw) {
                         Some(p) => Some(p),
-                        None => {
-                            return error(
-                                400,
-                                "invalid_push_type",
-                                "push_type must be messages, notifications, documents, form_fields or leads.",
-                            );
-                        }
+                        None => return invalid_push_type(),
                     },
                 }
             };
@@ -179,12 +250,28 @@ pub async fn route(
                 Ok(None) => return no_such(&id),
                 Err(e) => return unavailable(e),
             }
-            match ops.replay_skipped(&id, push_type, &|_, _| {}).await {
-                Ok(report) => {
+            // One chunk inside this request; a bigger backlog carries on as a job (the
+            // hourly nightly-sync starter), so no request runs into API Gateway's 30 s.
+            match ops.start_replay(&id, push_type).await {
+                Ok(job) if job.done() => {
+                    let report = &job.report;
                     info!(integration_id = %id, sent = report.total_sent(), not_sent = report.not_sent, "skipped events replayed");
                     Answer {
                         status: if report.not_sent > 0 { 207 } else { 200 },
                         body: json!({ "integration_id": id, "replayed": report.sent, "not_sent": report.not_sent }),
+                    }
+                }
+                Ok(job) => {
+                    info!(integration_id = %id, sent = job.report.total_sent(), "replay continues as a job");
+                    Answer {
+                        status: 202,
+                        body: json!({
+                            "integration_id": id,
+                            "replayed": job.report.sent,
+                            "not_sent": job.report.not_sent,
+                            "job": job,
+                            "message": "The rest is replayed in the background, a chunk each hour; GET …/replay shows where it is.",
+                        }),
                     }
                 }
                 Err(e) => unavailable(e),
@@ -221,7 +308,8 @@ mod tests {
     use hona_domain::integration::Integration;
     use hona_domain::outcome::{LedgerEntry, Outcome, PushType};
     use hona_domain::ports::Ledger;
-    use hona_operations::fakes::{MemoryAdmin, MemoryQueues};
+    use hona_operations::fakes::{MemoryAdmin, MemoryQueues, MemoryReplayJobs};
+    use hona_operations::ports::IntegrationAdmin;
     use std::sync::Arc;
 
     async fn setup() -> (Operations, Arc<MemoryAdmin>, Arc<MemoryQueues>) {
@@ -262,6 +350,7 @@ mod tests {
             ledger,
             queues: queues.clone(),
             mappings: Arc::new(hona_domain::forms::fakes::MemoryMappings::default()),
+            jobs: Arc::new(MemoryReplayJobs::default()),
         };
         (ops, admin, queues)
     }
@@ -369,6 +458,102 @@ mod tests {
                 .body["integrations"][0]["integration_id"],
             "int_a"
         );
+    }
+
+    #[tokio::test]
+    async fn lists_come_a_page_at_a_time_and_a_bad_cursor_is_a_400() {
+        let (ops, _, _) = setup().await;
+        let query = |pairs: Vec<(&'static str, String)>| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.clone())
+            }
+        };
+        let q = query(vec![("limit", "1".into())]);
+        let a = route(&ops, "GET", "/integrations/int_a/skipped", &q, b"").await;
+        assert_eq!(a.status, 200, "{}", a.body);
+        assert_eq!(a.body["skipped"].as_array().unwrap().len(), 1);
+        assert_eq!(a.body["skipped"][0]["event_id"], "evt_1");
+        let next = a.body["next_cursor"].as_str().unwrap().to_owned();
+
+        let q = query(vec![("limit", "1".into()), ("cursor", next.clone())]);
+        let a = route(&ops, "GET", "/integrations/int_a/skipped", &q, b"").await;
+        assert_eq!(a.body["skipped"][0]["event_id"], "evt_2");
+        assert!(a.body["next_cursor"].is_null(), "{}", a.body);
+
+        // Another integration's cursor, a made-up one, a silly limit: 400, never 500.
+        let q = query(vec![("cursor", next)]);
+        let a = route(&ops, "GET", "/integrations/int_b/skipped", &q, b"").await;
+        assert_eq!(
+            (a.status, a.body["error"].as_str()),
+            (400, Some("invalid_cursor"))
+        );
+        let q = query(vec![("cursor", "not-a-cursor".into())]);
+        let a = route(&ops, "GET", "/integrations", &q, b"").await;
+        assert_eq!(
+            (a.status, a.body["error"].as_str()),
+            (400, Some("invalid_cursor"))
+        );
+        let q = query(vec![("limit", "-3".into())]);
+        let a = route(&ops, "GET", "/integrations/int_a/skipped", &q, b"").await;
+        assert_eq!(
+            (a.status, a.body["error"].as_str()),
+            (400, Some("invalid_limit"))
+        );
+
+        let q = query(vec![("limit", "1".into())]);
+        let a = route(&ops, "GET", "/integrations", &q, b"").await;
+        assert_eq!(a.body["integrations"][0]["integration_id"], "int_a");
+        assert!(a.body["next_cursor"].is_null());
+    }
+
+    #[tokio::test]
+    async fn a_big_backlog_is_replayed_as_a_job_a_chunk_at_a_time() {
+        let (ops, admin, queues) = setup().await;
+        let ledger = Arc::new(MemoryLedger::default());
+        let backlog = hona_operations::service::REPLAY_CHUNK + 30;
+        for n in 0..backlog {
+            ledger
+                .record(&LedgerEntry {
+                    integration_id: IntegrationId::parse("int_a").unwrap(),
+                    event_id: EventId::parse(&format!("evt_{n:04}")).unwrap(),
+                    event_type: "message.logged".into(),
+                    push_type: PushType::Messages,
+                    case_id: Some(CaseId::new(5).unwrap()),
+                    event_time: String::new(),
+                    recorded_at: chrono::Utc::now()
+                        - chrono::Duration::minutes(60 - (n % 60) as i64),
+                    outcome: Outcome::Skipped {
+                        reason: "integration_inactive".into(),
+                    },
+                    event_json: Some("{}".into()),
+                })
+                .await
+                .unwrap();
+        }
+        let ops = Operations { ledger, ..ops };
+        admin
+            .set_active(&IntegrationId::parse("int_a").unwrap(), true)
+            .await
+            .unwrap();
+        let a = route(&ops, "POST", "/integrations/int_a/replay", &no_query, b"").await;
+        assert_eq!(a.status, 202, "{}", a.body);
+        assert_eq!(queues.sent().len(), hona_operations::service::REPLAY_CHUNK);
+        let a = route(&ops, "GET", "/integrations/int_a/replay", &no_query, b"").await;
+        assert_eq!((a.status, &a.body["done"]), (200, &json!(false)));
+
+        // The hourly starter carries it on; the rest goes, each event once.
+        let id = IntegrationId::parse("int_a").unwrap();
+        let job = ops.continue_replay(&id, 1000).await.unwrap().unwrap();
+        assert!(job.done());
+        assert_eq!(job.report.total_sent(), backlog);
+        let mut sent: Vec<String> = queues.sent().into_iter().map(|s| s.event_id).collect();
+        sent.sort();
+        sent.dedup();
+        assert_eq!(sent.len(), backlog, "every event once");
+        assert!(ops.continue_replay(&id, 1000).await.unwrap().is_none());
     }
 
     #[tokio::test]

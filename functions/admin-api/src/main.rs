@@ -14,6 +14,7 @@ async fn main() -> Result<(), Error> {
         ledger: aws.ledger_history(),
         queues: aws.event_queues(),
         mappings: aws.mappings()?,
+        jobs: aws.ledger_history(),
     });
     lambda_http::run(service_fn(move |req: Request| {
         let ops = ops.clone();

@@ -5,6 +5,7 @@ use aws_adapters::config::{QueueUrls, nightly_redrive_budget};
 use aws_adapters::queues::NightlyQueue;
 use aws_adapters::{Aws, lambda};
 use hona_operations::nightly::NightlyWorker;
+use hona_operations::service::Operations;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use nightly_sync::{Nightly, Trigger};
 use serde_json::Value;
@@ -20,6 +21,13 @@ async fn main() -> Result<(), Error> {
         .clone()
         .ok_or("missing environment variable(s): HONA_NIGHTLY_QUEUE_URL")?;
     let admin = aws.integrations();
+    let replays = Operations {
+        admin: admin.clone(),
+        ledger: aws.ledger_history(),
+        queues: aws.event_queues(),
+        mappings: aws.mappings()?,
+        jobs: aws.ledger_history(),
+    };
     let nightly = Arc::new(Nightly {
         admin: admin.clone(),
         fan_out: Arc::new(NightlyQueue::new(aws.sqs.clone(), nightly_url)),
@@ -32,6 +40,7 @@ async fn main() -> Result<(), Error> {
             queues: aws.event_queues(),
             redrive_budget: nightly_redrive_budget(),
         },
+        replays: Some(replays),
     });
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let nightly = nightly.clone();

@@ -15,6 +15,9 @@ pub struct ResourceNames {
     /// Secrets Manager names: `{prefix}/oauth-client`, `{prefix}/tokens/{integration}`.
     pub secret_prefix: String,
     pub dead_letter_queue_url: String,
+    /// Days a landed ledger row is kept (`HONA_LEDGER_RETENTION_DAYS`, optional, default
+    /// 90): then DynamoDB's TTL removes it. Skipped and failed rows and the summaries stay.
+    pub ledger_retention_days: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +65,19 @@ impl ResourceNames {
                 read("HONA_DEAD_LETTER_QUEUE_URL")
             } else {
                 String::new()
+            },
+            ledger_retention_days: match env::var("HONA_LEDGER_RETENTION_DAYS") {
+                Ok(v) if !v.trim().is_empty() => match v.trim().parse::<u32>() {
+                    Ok(days) if days > 0 => days,
+                    // Named like a missing one: a typo must not keep rows for ever or none.
+                    _ => {
+                        missing.push(
+                            "HONA_LEDGER_RETENTION_DAYS (a whole number of days, at least 1)",
+                        );
+                        0
+                    }
+                },
+                _ => crate::dynamo::ledger::DEFAULT_RETENTION_DAYS,
             },
         };
         if missing.is_empty() {

@@ -7,7 +7,8 @@
 //!
 //! Per size, against moto (a fresh ledger table made as the local stack makes it): seeds
 //! that many ledger rows for one integration (batch writes of the rows the bundle writes,
-//! spread over two years, a handful still needing action), then times the status call
+//! spread over two years, a handful still needing action, and the summaries they add up
+//! to, as `hona-ops ledger backfill` writes them), then times the status call
 //! (`Operations::status`, as the admin API and `hona-ops status` run it; median of
 //! `--runs`) and runs the nightly worker once (real ledger, fake MyCase). DynamoDB requests
 //! and items read are the ledger adapter's own tally (`DynamoLedger::reads`), not a formula.
@@ -21,12 +22,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use aws_adapters::dynamo::integrations::DynamoIntegrations;
-use aws_adapters::dynamo::ledger::{self, DynamoLedger};
+use aws_adapters::dynamo::ledger::DynamoLedger;
 use aws_adapters::dynamo::mappings::DynamoMappings;
-use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
 use chrono::Utc;
 use clap::Parser;
-use futures::StreamExt;
 use hona_domain::ids::{CaseId, EventId, IntegrationId, OrgId, StaffId};
 use hona_domain::outcome::{LedgerEntry, MyCaseRef, Outcome, PushType, Remark};
 use hona_e2e::aws::Aws;
@@ -132,47 +131,14 @@ fn entry(i: usize, size: usize, now: chrono::DateTime<Utc>) -> LedgerEntry {
     }
 }
 
-async fn seed(aws: &Aws, table: &str, size: usize) -> anyhow::Result<()> {
+/// The rows, with the summaries and day counts they add up to, as `hona-ops ledger
+/// backfill` writes them (batch writes: seeding 100,000 rows through `Ledger::record`'s
+/// read-then-transaction would take moto hours).
+async fn seed(ledger: &DynamoLedger, size: usize) -> anyhow::Result<()> {
     let now = Utc::now();
-    let batches: Vec<Vec<WriteRequest>> = (0..size)
-        .map(|i| ledger::row_item(&entry(i, size, now)))
-        .map(|item| {
-            WriteRequest::builder()
-                .put_request(
-                    PutRequest::builder()
-                        .set_item(Some(item))
-                        .build()
-                        .expect("an item"),
-                )
-                .build()
-        })
-        .collect::<Vec<_>>()
-        .chunks(25)
-        .map(<[WriteRequest]>::to_vec)
-        .collect();
-    let results: Vec<anyhow::Result<()>> = futures::stream::iter(batches)
-        .map(|batch| async move {
-            let mut pending = batch;
-            while !pending.is_empty() {
-                let out = aws
-                    .dynamodb
-                    .batch_write_item()
-                    .request_items(table, pending)
-                    .send()
-                    .await
-                    .context("BatchWriteItem")?;
-                pending = out
-                    .unprocessed_items()
-                    .and_then(|u| u.get(table))
-                    .cloned()
-                    .unwrap_or_default();
-            }
-            Ok(())
-        })
-        .buffer_unordered(8)
-        .collect()
-        .await;
-    results.into_iter().collect()
+    let entries: Vec<LedgerEntry> = (0..size).map(|i| entry(i, size, now)).collect();
+    ledger.rewrite(&entries).await?;
+    Ok(())
 }
 
 async fn measure(aws: &Aws, size: usize, runs: usize) -> anyhow::Result<Row> {
@@ -202,17 +168,18 @@ async fn measure(aws: &Aws, size: usize, runs: usize) -> anyhow::Result<Row> {
         .await?;
     admin.set_active(&id, true).await?;
 
+    let ledger = Arc::new(DynamoLedger::new(aws.dynamodb.clone(), ledger_table));
     let started = Instant::now();
-    seed(aws, &ledger_table, size).await?;
+    seed(&ledger, size).await?;
     let seeded = started.elapsed();
 
-    let ledger = Arc::new(DynamoLedger::new(aws.dynamodb.clone(), ledger_table));
     let reads = ledger.reads();
     let ops = Operations {
         admin: admin.clone(),
         ledger: ledger.clone(),
         queues: Arc::new(MemoryQueues::default()),
         mappings: Arc::new(DynamoMappings::new(aws.dynamodb.clone(), mappings)),
+        jobs: ledger.clone(),
     };
     let mut times = Vec::new();
     let (mut requests, mut items) = (0, 0);

@@ -3,10 +3,11 @@
 //! Reads the same environment as the functions (`HONA_*`, `AWS_*`; see `docs/configuration.md`).
 //!
 //! ```text
-//! hona-ops list
+//! hona-ops list [--limit N] [--cursor C]
 //! hona-ops status <integration> [--event <event_id>] [--json]
-//! hona-ops skipped list <integration> [--push-type <type>]
+//! hona-ops skipped list <integration> [--push-type <type>] [--limit N] [--cursor C]
 //! hona-ops skipped replay <integration> [--push-type <type>]
+//! hona-ops ledger backfill <integration>
 //! hona-ops dlq list <push_type> [--max N]
 //! hona-ops dlq replay <push_type> [--reason <kind>] [--max N]
 //! ```
@@ -18,8 +19,7 @@ use aws_adapters::dead_letters::DeadLetterQueue;
 use clap::{Parser, Subcommand};
 use hona_domain::ids::{EventId, IntegrationId};
 use hona_domain::outcome::{Outcome, PushType};
-use hona_operations::ports::LedgerFilter;
-use hona_operations::replay;
+use hona_operations::paging::PageRequest;
 use hona_operations::service::{Operations, parse_push_type};
 use hona_operations::status::render_text;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -36,8 +36,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Every integration: active, connection, last nightly run.
-    List,
+    /// Integrations, a page at a time: active, connection, last nightly run.
+    List {
+        #[command(flatten)]
+        page: PageArgs,
+    },
     /// One integration's status: per push type the last success and recent problems,
     /// each with a plain reason and a remedy.
     Status {
@@ -59,6 +62,41 @@ enum Command {
         #[command(subcommand)]
         action: DlqAction,
     },
+    /// The ledger's upkeep.
+    Ledger {
+        #[command(subcommand)]
+        action: LedgerAction,
+    },
+}
+
+/// A page of a list: at most `--limit` lines, from `--cursor` (printed after each page).
+#[derive(clap::Args)]
+struct PageArgs {
+    #[arg(long, default_value_t = hona_operations::paging::DEFAULT_LIMIT)]
+    limit: usize,
+    #[arg(long)]
+    cursor: Option<String>,
+}
+
+impl PageArgs {
+    fn request(&self) -> anyhow::Result<PageRequest> {
+        PageRequest::parse(self.cursor.as_deref(), Some(&self.limit.to_string()))
+            .map_err(|e| anyhow::anyhow!("{e}"))
+    }
+}
+
+fn print_next(next: Option<String>) {
+    if let Some(c) = next {
+        println!("more: run again with --cursor {c}");
+    }
+}
+
+#[derive(Subcommand)]
+enum LedgerAction {
+    /// Once, after upgrading from a version without ledger summaries: rewrites the
+    /// integration's rows with their index keys and expiry and sets its summaries from
+    /// them. Reads the whole partition; run it while the integration's events are paused.
+    Backfill { integration: String },
 }
 
 #[derive(Subcommand)]
@@ -67,6 +105,8 @@ enum SkippedAction {
         integration: String,
         #[arg(long)]
         push_type: Option<String>,
+        #[command(flatten)]
+        page: PageArgs,
     },
     /// Re-sends each skipped event to its queue; each lands at most once.
     Replay {
@@ -136,10 +176,13 @@ async fn main() -> anyhow::Result<()> {
         ledger: aws.ledger_history(),
         queues: aws.event_queues(),
         mappings: aws.mappings().context("reading the environment")?,
+        jobs: aws.ledger_history(),
     };
     match cli.command {
-        Command::List => {
-            let records = ops.admin.list().await?;
+        Command::List { page } => {
+            let records = ops.admin.page(&page.request()?).await?;
+            let next = records.next_cursor();
+            let records = records.items;
             println!(
                 "{:<32} {:<8} {:<28} last nightly",
                 "integration", "active", "connection"
@@ -162,6 +205,7 @@ async fn main() -> anyhow::Result<()> {
                     connection
                 );
             }
+            print_next(next);
         }
         Command::Status {
             integration: id,
@@ -201,14 +245,17 @@ async fn main() -> anyhow::Result<()> {
             SkippedAction::List {
                 integration: id,
                 push_type: p,
+                page,
             } => {
                 let id = integration(&id)?;
                 let p = p.as_deref().map(push_type).transpose()?;
-                let entries = ops
-                    .ledger
-                    .entries(&id, LedgerFilter::Outcome("skipped"))
-                    .await?;
-                let rows = replay::skipped(&entries, p);
+                let request = page
+                    .request()?
+                    .scoped_to(id.as_str())
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                let rows = ops.skipped(&id, p, &request).await?;
+                let next = rows.next_cursor();
+                let rows = rows.items;
                 for e in &rows {
                     let reason = match &e.outcome {
                         Outcome::Skipped { reason } => reason.as_str(),
@@ -222,7 +269,8 @@ async fn main() -> anyhow::Result<()> {
                         e.event_id
                     );
                 }
-                println!("{} skipped event(s)", rows.len());
+                println!("{} skipped event(s) on this page", rows.len());
+                print_next(next);
             }
             SkippedAction::Replay {
                 integration: id,
@@ -261,6 +309,20 @@ async fn main() -> anyhow::Result<()> {
                 );
             }
         },
+        Command::Ledger {
+            action: LedgerAction::Backfill { integration: id },
+        } => {
+            let id = integration(&id)?;
+            let ledger = aws.ledger_history();
+            let rows = ledger.all_rows(&id).await?;
+            let progress = bar(rows.len(), "rewriting ledger rows and summaries");
+            ledger.rewrite(&rows).await?;
+            progress.finish();
+            println!(
+                "{} row(s) of {id} rewritten; summaries set from them",
+                rows.len()
+            );
+        }
         Command::Dlq { action } => match action {
             DlqAction::List { push_type: p, max } => {
                 let source = source_queue(push_type(&p)?).await?;
