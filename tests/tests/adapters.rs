@@ -618,6 +618,14 @@ async fn the_ledger_summaries_and_indexes_agree_with_its_rows() -> anyhow::Resul
     let mut want = memory.summaries(&a).await?;
     got.sort_by_key(|s| s.push_type.as_str());
     want.sort_by_key(|s| s.push_type.as_str());
+    // The last failure is history: evt_f2 failed 6 hours ago, then landed. The rows no
+    // longer say it failed; the summary still says when something last did.
+    let notifications = got.iter().find(|s| s.push_type == Notifications).unwrap();
+    assert_eq!(notifications.last_failure, Some(at(6)));
+    for (got, want) in got.iter_mut().zip(want.iter_mut()) {
+        got.last_failure = None;
+        want.last_failure = None;
+    }
     assert_eq!(got, want, "the summaries are what the rows add up to");
     let messages = got.iter().find(|s| s.push_type == Messages).unwrap();
     assert_eq!(

@@ -58,6 +58,8 @@ pub struct LedgerSummary {
     pub skipped: u64,
     pub failed: u64,
     pub last_success: Option<DateTime<Utc>>,
+    /// When a push of this type last failed, kept after that event is re-driven and lands
+    /// (the rows then no longer show it).
     pub last_failure: Option<DateTime<Utc>>,
 }
 
