@@ -8,6 +8,7 @@
 #                    [--integrations N] [--part A|B|N]
 #   scripts/bench.sh documents [--sizes 10M,100M,1G]
 #   scripts/bench.sh requests [--leads 60] [--integrations 10]
+#   scripts/bench.sh history [--sizes 1000,10000,100000] [--runs 3]
 #   scripts/bench.sh coldstart [--function log-messages] [--runs 20]
 #
 # `documents` runs the documents benchmark instead (tests/src/bin/bench-documents.rs): peak
@@ -17,6 +18,9 @@
 # `requests` runs tests/src/bin/bench-requests.rs: MyCase requests per landed event for each
 # push type (and the nightly per integration) from the sandbox's counts, against the
 # targets, and how long 60 leads take to drain at the leads queue's share of the budget.
+# `history` runs the history benchmark (tests/src/bin/bench-history.rs): per ledger size for
+# one integration, the status call's latency, DynamoDB requests and items read, and the
+# nightly's items read, against moto.
 #
 # `coldstart` builds a function's release bootstrap as `sam build` does (cargo-lambda, the
 # release profile, x86_64 so it runs here) and times its cold start: process start to the
@@ -60,6 +64,15 @@ if [[ "${1:-}" == "requests" ]]; then
   echo "bench.sh: $TARGET_DIR/debug/bench-requests $*"
   echo
   exec "$TARGET_DIR/debug/bench-requests" --sandbox-bin "$TARGET_DIR/debug/mycase-sandbox" "$@"
+fi
+
+if [[ "${1:-}" == "history" ]]; then
+  shift
+  echo "bench.sh: cargo build --profile bench-release -p hona-e2e --bin bench-history"
+  cargo build --profile bench-release -p hona-e2e --bin bench-history
+  echo "bench.sh: $TARGET_DIR/bench-release/bench-history $*"
+  echo
+  exec "$TARGET_DIR/bench-release/bench-history" "$@"
 fi
 
 if [[ "${1:-}" == "documents" ]]; then

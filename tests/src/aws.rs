@@ -125,6 +125,35 @@ impl Aws {
 
     // ---------------------------------------------------------------- DynamoDB
 
+    /// The ledger table, made as `infra/template.yaml` makes it: its two sparse indexes
+    /// (rows needing action, rows a status lists as problems) and TTL on `expires_at`.
+    pub async fn create_ledger_table(&self, name: &str) -> anyhow::Result<()> {
+        self.create_table_with_indexes(
+            name,
+            "integration_id",
+            Some("event_id"),
+            &[
+                ("needs-action", "integration_id", "needs_action"),
+                ("problems", "integration_id", "problem_key"),
+            ],
+        )
+        .await?;
+        self.dynamodb
+            .update_time_to_live()
+            .table_name(name)
+            .time_to_live_specification(
+                aws_sdk_dynamodb::types::TimeToLiveSpecification::builder()
+                    .attribute_name("expires_at")
+                    .enabled(true)
+                    .build()?,
+            )
+            .send()
+            .await
+            .map_err(sdk_err)
+            .with_context(|| format!("UpdateTimeToLive {name}"))?;
+        Ok(())
+    }
+
     /// Creates an on-demand table with a string partition key and optional string sort key,
     /// and waits until it is ACTIVE.
     pub async fn create_table(
@@ -132,6 +161,19 @@ impl Aws {
         name: &str,
         partition_key: &str,
         sort_key: Option<&str>,
+    ) -> anyhow::Result<()> {
+        self.create_table_with_indexes(name, partition_key, sort_key, &[])
+            .await
+    }
+
+    /// [`Aws::create_table`] with global secondary indexes `(name, partition key, sort
+    /// key)`, every attribute projected; the partition key is the table's.
+    pub async fn create_table_with_indexes(
+        &self,
+        name: &str,
+        partition_key: &str,
+        sort_key: Option<&str>,
+        indexes: &[(&str, &str, &str)],
     ) -> anyhow::Result<()> {
         let mut req = self
             .dynamodb
@@ -154,6 +196,37 @@ impl Aws {
                     KeySchemaElement::builder()
                         .attribute_name(attr)
                         .key_type(key_type)
+                        .build()?,
+                );
+        }
+        for (index, hash, range) in indexes {
+            req = req
+                .attribute_definitions(
+                    AttributeDefinition::builder()
+                        .attribute_name(*range)
+                        .attribute_type(ScalarAttributeType::S)
+                        .build()?,
+                )
+                .global_secondary_indexes(
+                    aws_sdk_dynamodb::types::GlobalSecondaryIndex::builder()
+                        .index_name(*index)
+                        .key_schema(
+                            KeySchemaElement::builder()
+                                .attribute_name(*hash)
+                                .key_type(KeyType::Hash)
+                                .build()?,
+                        )
+                        .key_schema(
+                            KeySchemaElement::builder()
+                                .attribute_name(*range)
+                                .key_type(KeyType::Range)
+                                .build()?,
+                        )
+                        .projection(
+                            aws_sdk_dynamodb::types::Projection::builder()
+                                .projection_type(aws_sdk_dynamodb::types::ProjectionType::All)
+                                .build(),
+                        )
                         .build()?,
                 );
         }

@@ -151,7 +151,6 @@ impl LocalStack {
         let specs: Vec<(&str, &str, Option<&str>)> = vec![
             (&tables.integrations, "integration_id", None),
             (&tables.idempotency, "id", None),
-            (&tables.ledger, "integration_id", Some("event_id")),
             (&tables.case_threads, "case_key", None),
             (&tables.leases, "lease_id", None),
             (&tables.leads, "lead_key", None),
@@ -160,6 +159,7 @@ impl LocalStack {
         for (name, pk, sk) in specs {
             aws.create_table(name, pk, sk).await?;
         }
+        aws.create_ledger_table(&tables.ledger).await?;
 
         let messages = aws
             .create_fifo_queue_with_dlq(

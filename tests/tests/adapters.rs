@@ -563,3 +563,241 @@ async fn the_client_index_files_clients_by_key_per_integration_beside_the_leads(
     );
     Ok(())
 }
+
+/// Issue 19: the summaries and the sparse indexes say what the rows say, after a batch of
+/// mixed outcomes including redeliveries and replays (an event moves, never counts twice);
+/// a row that lands leaves the index of rows needing action; landed rows expire, the rest
+/// does not. The in-memory ledger (every row, counted on read) is the reference.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ledger_summaries_and_indexes_agree_with_its_rows() -> anyhow::Result<()> {
+    use hona_domain::outcome::Remark;
+    use hona_operations::paging::PageRequest;
+    use hona_operations::ports::{ActionQuery, LedgerHistory, NeedsAction};
+
+    let stack = LocalStack::start().await?;
+    let dynamo = DynamoLedger::new(stack.aws.dynamodb.clone(), stack.tables.ledger.clone())
+        .with_retention_days(30);
+    let memory = hona_domain::fakes::MemoryLedger::default();
+    let now = chrono::DateTime::from_timestamp(Utc::now().timestamp(), 0).unwrap();
+    let at = |hours_ago: i64| now - chrono::Duration::hours(hours_ago);
+    let row = |integration: &str,
+               event: &str,
+               push: PushType,
+               hours_ago: i64,
+               outcome: Outcome,
+               kept: bool| {
+        LedgerEntry {
+            integration_id: IntegrationId::parse(integration).unwrap(),
+            event_id: EventId::parse(event).unwrap(),
+            event_type: "x".into(),
+            push_type: push,
+            case_id: None,
+            event_time: String::new(),
+            recorded_at: at(hours_ago),
+            outcome,
+            event_json: kept.then(|| "{}".to_owned()),
+        }
+    };
+    let landed = || {
+        Outcome::Landed(Landed {
+            refs: vec![MyCaseRef::new("message", 1)],
+            remarks: vec![],
+        })
+    };
+    let remarked = || {
+        Outcome::Landed(Landed {
+            refs: vec![MyCaseRef::new("case", 7)],
+            remarks: vec![Remark::new(Reason::MappingBroken, "question q1")],
+        })
+    };
+    let skipped = |r: &str| Outcome::Skipped {
+        reason: Reason::parse(r),
+    };
+    let failed = |k: &str| Outcome::Failed(PushError::transient(Reason::parse(k), "r"));
+    use PushType::{FormFields, Messages, Notifications};
+    let batch = vec![
+        row("int_a", "evt_l1", Messages, 50, landed(), false),
+        row("int_a", "evt_l1", Messages, 40, landed(), false), // redelivered: lands again
+        row(
+            "int_a",
+            "evt_s1",
+            Messages,
+            30,
+            skipped("integration_inactive"),
+            true,
+        ),
+        row(
+            "int_a",
+            "evt_s2",
+            Messages,
+            20,
+            skipped("integration_inactive"),
+            true,
+        ),
+        row("int_a", "evt_s2", Messages, 2, landed(), false), // replayed: resolved
+        row(
+            "int_a",
+            "evt_f1",
+            Messages,
+            10,
+            failed("mycase_unavailable"),
+            true,
+        ),
+        row(
+            "int_a",
+            "evt_f1",
+            Messages,
+            5,
+            failed("mycase_unavailable"),
+            true,
+        ), // failed again
+        row(
+            "int_a",
+            "evt_f2",
+            Notifications,
+            6,
+            failed("case_not_found"),
+            true,
+        ),
+        row("int_a", "evt_f2", Notifications, 3, landed(), false), // re-driven: resolved
+        row("int_a", "evt_l2", Messages, 1, landed(), false),
+        row(
+            "int_a",
+            "evt_l2",
+            Messages,
+            0,
+            skipped("integration_inactive"),
+            true,
+        ), // late duplicate
+        row(
+            "int_a",
+            "evt_n1",
+            FormFields,
+            4,
+            skipped("no_mapped_answers"),
+            false,
+        ),
+        row("int_a", "evt_r1", FormFields, 3, remarked(), false),
+        row(
+            "int_b",
+            "evt_b1",
+            Messages,
+            2,
+            failed("mycase_unavailable"),
+            true,
+        ),
+    ];
+    for e in &batch {
+        dynamo.record(e).await?;
+        memory.record(e).await?;
+    }
+
+    let a = IntegrationId::parse("int_a")?;
+    let mut got = dynamo.summaries(&a).await?;
+    let mut want = memory.summaries(&a).await?;
+    got.sort_by_key(|s| s.push_type.as_str());
+    want.sort_by_key(|s| s.push_type.as_str());
+    // The last failure is history: evt_f2 failed 6 hours ago, then landed. The rows no
+    // longer say it failed; the summary still says when something last did.
+    let notifications = got.iter().find(|s| s.push_type == Notifications).unwrap();
+    assert_eq!(notifications.last_failure, Some(at(6)));
+    for (got, want) in got.iter_mut().zip(want.iter_mut()) {
+        got.last_failure = None;
+        want.last_failure = None;
+    }
+    assert_eq!(got, want, "the summaries are what the rows add up to");
+    let messages = got.iter().find(|s| s.push_type == Messages).unwrap();
+    assert_eq!(
+        (messages.landed, messages.skipped, messages.failed),
+        (3, 1, 1),
+        "evt_l1 once, evt_s2 moved to landed, evt_f1 once, evt_l2 stays landed"
+    );
+
+    let ids = |rows: Vec<LedgerEntry>| -> Vec<String> {
+        rows.into_iter().map(|e| e.event_id.to_string()).collect()
+    };
+    for kind in [NeedsAction::Skipped, NeedsAction::Failed] {
+        let query = ActionQuery::all(kind);
+        let page = PageRequest::first(50);
+        assert_eq!(
+            ids(dynamo.needing_action(&a, &query, &page).await?.items),
+            ids(memory.needing_action(&a, &query, &page).await?.items),
+            "{kind:?}"
+        );
+    }
+    let skipped_now = ids(dynamo
+        .needing_action(
+            &a,
+            &ActionQuery::all(NeedsAction::Skipped),
+            &PageRequest::first(50),
+        )
+        .await?
+        .items);
+    assert_eq!(
+        skipped_now,
+        vec!["evt_s1"],
+        "evt_s2 landed and left the index"
+    );
+    // A page at a time: one row, then the next from the cursor.
+    let first = dynamo
+        .needing_action(
+            &a,
+            &ActionQuery::all(NeedsAction::Failed),
+            &PageRequest::first(1),
+        )
+        .await?;
+    assert_eq!(ids(first.items), vec!["evt_f1"]);
+    if let Some(next) = first.next {
+        let rest = dynamo
+            .needing_action(
+                &a,
+                &ActionQuery::all(NeedsAction::Failed),
+                &PageRequest {
+                    cursor: Some(next),
+                    limit: 1,
+                },
+            )
+            .await?;
+        assert!(rest.items.is_empty(), "int_b's failure is not int_a's");
+    }
+
+    for push in [Messages, Notifications, FormFields] {
+        assert_eq!(
+            ids(dynamo.recent_problems(&a, push, 5).await?),
+            ids(memory.recent_problems(&a, push, 5).await?),
+            "{push:?}"
+        );
+    }
+    assert_eq!(
+        dynamo.counts_since(&a, at(24)).await?,
+        memory.counts_since(&a, at(24)).await?,
+        "the nightly's counts of the last 24 hours"
+    );
+
+    let item = |event: &str| {
+        let key = json!({"integration_id": "int_a", "event_id": event});
+        let aws = stack.aws.clone();
+        let table = stack.tables.ledger.clone();
+        async move { aws.get_item_json(&table, &key).await }
+    };
+    let l1 = item("evt_l1").await?.unwrap();
+    assert_eq!(
+        l1["expires_at"],
+        json!((at(40) + chrono::Duration::days(30)).timestamp()),
+        "a landed row expires after the retention"
+    );
+    let s1 = item("evt_s1").await?.unwrap();
+    assert!(
+        s1.get("expires_at").is_none(),
+        "a row needing action stays: {s1}"
+    );
+    assert!(item("evt_f2").await?.unwrap().get("needs_action").is_none());
+    assert_eq!(
+        dynamo
+            .entry(&a, &EventId::parse("evt_f1")?)
+            .await?
+            .map(|e| e.recorded_at),
+        Some(at(5))
+    );
+    Ok(())
+}

@@ -406,6 +406,63 @@ async fn inactive_events_are_skipped_then_activation_and_a_double_replay_land_ea
             .contains("Activate")
     );
 
+    // The skipped events, a page at a time (issue 19): 4, then the last 2; a made-up
+    // cursor is the caller's mistake (400), not the store's.
+    let first = call(
+        &admin,
+        "GET",
+        &format!("{base}/skipped"),
+        &[("limit", "4")],
+        None,
+    )
+    .await?;
+    assert_eq!(first.status, 200, "{}", first.body);
+    let first = first.json();
+    assert_eq!(first["skipped"].as_array().unwrap().len(), 4, "{first}");
+    let cursor = first["next_cursor"]
+        .as_str()
+        .expect("a next page")
+        .to_owned();
+    let rest = call(
+        &admin,
+        "GET",
+        &format!("{base}/skipped"),
+        &[("limit", "4"), ("cursor", &cursor)],
+        None,
+    )
+    .await?
+    .json();
+    assert_eq!(rest["skipped"].as_array().unwrap().len(), 2, "{rest}");
+    assert!(rest["next_cursor"].is_null(), "{rest}");
+    let mut listed: Vec<&str> = first["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(rest["skipped"].as_array().unwrap())
+        .filter_map(|r| r["event_id"].as_str())
+        .collect();
+    listed.sort();
+    let mut sent: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
+    sent.sort();
+    assert_eq!(listed, sent, "every skipped event once across the pages");
+    let bad = call(
+        &admin,
+        "GET",
+        &format!("{base}/skipped"),
+        &[("cursor", "bm9wZQ")],
+        None,
+    )
+    .await?;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    let listed = call(&admin, "GET", "/integrations", &[("limit", "1")], None)
+        .await?
+        .json();
+    assert_eq!(
+        listed["integrations"].as_array().unwrap().len(),
+        1,
+        "{listed}"
+    );
+
     let refused = call(&admin, "POST", &format!("{base}/replay"), &[], None).await?;
     assert_eq!(
         refused.status, 409,
@@ -491,21 +548,31 @@ async fn the_nightly_sync_keeps_active_ones_alive_skips_inactive_ones_and_flags_
     stack.sandbox_admin().revoke(&c.firm_uuid).await?;
 
     // A push of A's that failed (MyCase down) three hours ago: the nightly re-drives it.
+    // Recorded through the ledger adapter, as log-messages records it (the row, its index
+    // key and the summaries the nightly reads).
     let failed = texts(&a, "evt_failed", 1).remove(0);
-    stack
-        .aws
-        .put_item_json(
-            &stack.tables.ledger,
-            &json!({
-                "integration_id": "int_mycase_a", "event_id": failed.id, "event_type": "message.logged",
-                "push_type": "messages", "outcome": "failed", "failure_kind": "mycase_unavailable",
-                "reason": "MyCase was unavailable.", "permanent": false,
-                "case_id": failed.case_id,
-                "recorded_at": (chrono::Utc::now() - chrono::Duration::hours(3)).to_rfc3339(),
-                "event": failed.body_string(),
-            }),
+    {
+        use hona_domain::ports::Ledger;
+        aws_adapters::dynamo::ledger::DynamoLedger::new(
+            stack.aws.dynamodb.clone(),
+            stack.tables.ledger.clone(),
         )
+        .record(&hona_domain::outcome::LedgerEntry {
+            integration_id: hona_domain::ids::IntegrationId::parse("int_mycase_a")?,
+            event_id: hona_domain::ids::EventId::parse(&failed.id)?,
+            event_type: "message.logged".into(),
+            push_type: hona_domain::outcome::PushType::Messages,
+            case_id: Some(hona_domain::ids::CaseId::new(failed.case_id)?),
+            event_time: String::new(),
+            recorded_at: chrono::Utc::now() - chrono::Duration::hours(3),
+            outcome: hona_domain::outcome::Outcome::Failed(hona_domain::PushError::transient(
+                hona_domain::Reason::MyCaseUnavailable,
+                "MyCase was unavailable.",
+            )),
+            event_json: Some(failed.body_string()),
+        })
         .await?;
+    }
 
     let nightly = stack.start_function("nightly-sync").await?;
     let scheduled = json!({

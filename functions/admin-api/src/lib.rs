@@ -2,11 +2,16 @@
 //!
 //! | method | path | does |
 //! |---|---|---|
-//! | GET | `/integrations` | every integration: active, connection, last nightly |
+//! | GET | `/integrations` | the integrations, a page at a time: active, connection, last nightly |
 //! | GET | `/integrations/{id}/status` | the status (`?event_id=` explains one event) |
 //! | POST | `/integrations/{id}/activate`, `/deactivate` | Active gating |
 //! | PUT, PATCH | `/integrations/{id}/settings` | settings (see `SettingsPatch`) |
-//! | POST | `/integrations/{id}/replay` | re-sends skipped events (`{"push_type":…}` optional) |
+//! | GET | `/integrations/{id}/skipped` | skipped events that can be replayed, a page at a time (`?push_type=&cursor=&limit=`) |
+//! | POST | `/integrations/{id}/replay` | re-sends skipped events (`{"push_type":…}` optional): 200 when done, 202 when the rest carries on as a job |
+//! | GET | `/integrations/{id}/replay` | the latest replay job |
+//!
+//! Every list is paged: `limit` defaults to 50 and is at most 200; `next_cursor` in the
+//! answer gives the next page. A cursor this API did not give out is a 400.
 //!
 //! Each handler only translates HTTP to `hona_operations` and back; errors are the one
 //! shape of `docs/http-api.md`.
@@ -18,6 +23,7 @@ use axum::routing::{get, post, put};
 use hona_domain::StoreError;
 use hona_domain::ids::{EventId, IntegrationId};
 use hona_http_api::{ApiError, IdPath, JsonAnswer, JsonBody, PathParams, QueryParams};
+use hona_operations::paging::{PageRequest, PagingError};
 use hona_operations::service::{Operations, parse_push_type};
 use hona_operations::settings::{IntegrationRecord, SettingsPatch};
 use serde::Deserialize;
@@ -33,7 +39,8 @@ pub fn router(ops: Arc<Operations>) -> Router {
         .route("/integrations/{id}/activate", post(activate))
         .route("/integrations/{id}/deactivate", post(deactivate))
         .route("/integrations/{id}/settings", put(settings).patch(settings))
-        .route("/integrations/{id}/replay", post(replay))
+        .route("/integrations/{id}/skipped", get(skipped))
+        .route("/integrations/{id}/replay", post(replay).get(replay_job))
         .with_state(ops);
     hona_http_api::api(routes, &["integrations"])
 }
@@ -45,6 +52,33 @@ struct StatusQuery {
     event_id: Option<EventId>,
 }
 
+/// `?cursor=&limit=` of a list.
+#[derive(Deserialize)]
+struct PageQuery {
+    cursor: Option<String>,
+    limit: Option<String>,
+}
+
+impl PageQuery {
+    /// The page asked for; a list of one integration's rows when `scope` is given, so
+    /// another integration's cursor is refused.
+    fn request(&self, scope: Option<&IntegrationId>) -> Result<PageRequest, ApiError> {
+        let page = PageRequest::parse(self.cursor.as_deref(), self.limit.as_deref());
+        match scope {
+            Some(id) => page.and_then(|p| p.scoped_to(id.as_str())),
+            None => page,
+        }
+        .map_err(bad_page)
+    }
+}
+
+#[derive(Deserialize)]
+struct SkippedQuery {
+    push_type: Option<String>,
+    #[serde(flatten)]
+    page: PageQuery,
+}
+
 #[derive(Deserialize)]
 struct ReplayBody {
     push_type: Option<String>,
@@ -52,6 +86,21 @@ struct ReplayBody {
 
 fn unavailable(e: StoreError) -> ApiError {
     ApiError::store_unavailable(&e, "A Hona store did not answer; try again.")
+}
+
+fn bad_page(e: PagingError) -> ApiError {
+    let code = match e {
+        PagingError::BadCursor => "invalid_cursor",
+        PagingError::BadLimit => "invalid_limit",
+    };
+    ApiError::bad_request(code, e.to_string())
+}
+
+fn invalid_push_type() -> ApiError {
+    ApiError::bad_request(
+        "invalid_push_type",
+        "push_type must be messages, notifications, documents, form_fields or leads.",
+    )
 }
 
 fn no_such(id: &IntegrationId) -> ApiError {
@@ -62,10 +111,65 @@ fn to_json(value: impl serde::Serialize) -> Json<Value> {
     Json(serde_json::to_value(value).unwrap_or_default())
 }
 
-async fn list(State(ops): Ops) -> JsonAnswer {
-    let records = ops.admin.list().await.map_err(unavailable)?;
-    let integrations: Vec<Value> = records.iter().map(record_json).collect();
-    Ok(Json(json!({ "integrations": integrations })))
+async fn list(State(ops): Ops, QueryParams(q): QueryParams<PageQuery>) -> JsonAnswer {
+    let page = q.request(None)?;
+    let records = ops.admin.page(&page).await.map_err(unavailable)?;
+    let integrations: Vec<Value> = records.items.iter().map(record_json).collect();
+    Ok(Json(
+        json!({ "next_cursor": records.next_cursor(), "integrations": integrations }),
+    ))
+}
+
+async fn skipped(
+    State(ops): Ops,
+    PathParams(p): PathParams<IdPath<IntegrationId>>,
+    QueryParams(q): QueryParams<SkippedQuery>,
+) -> JsonAnswer {
+    let push_type = match q.push_type.as_deref() {
+        None => None,
+        Some(raw) => Some(parse_push_type(raw).ok_or_else(invalid_push_type)?),
+    };
+    let page = q.page.request(Some(&p.id))?;
+    let rows = ops
+        .skipped(&p.id, push_type, &page)
+        .await
+        .map_err(unavailable)?;
+    let skipped: Vec<Value> = rows
+        .items
+        .iter()
+        .map(|e| {
+            json!({
+                "event_id": e.event_id,
+                "push_type": e.push_type,
+                "event_type": e.event_type,
+                "recorded_at": e.recorded_at,
+                "reason": match &e.outcome {
+                    hona_domain::outcome::Outcome::Skipped { reason } => reason.as_str(),
+                    _ => "",
+                },
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "integration_id": p.id,
+        "next_cursor": rows.next_cursor(),
+        "skipped": skipped,
+    })))
+}
+
+async fn replay_job(
+    State(ops): Ops,
+    PathParams(p): PathParams<IdPath<IntegrationId>>,
+) -> JsonAnswer {
+    match ops.replay_job(&p.id).await.map_err(unavailable)? {
+        Some(job) => Ok(Json(
+            json!({ "integration_id": p.id, "done": job.done(), "job": job }),
+        )),
+        None => Err(ApiError::not_found(
+            "no_replay_job",
+            "No replay was started for this integration.",
+        )),
+    }
 }
 
 fn record_json(r: &IntegrationRecord) -> Value {
@@ -156,12 +260,7 @@ async fn replay(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let push_type = match body.and_then(|b| b.push_type) {
         None => None,
-        Some(raw) => Some(parse_push_type(&raw).ok_or_else(|| {
-            ApiError::bad_request(
-                "invalid_push_type",
-                "push_type must be messages, notifications, documents, form_fields or leads.",
-            )
-        })?),
+        Some(raw) => Some(parse_push_type(&raw).ok_or_else(invalid_push_type)?),
     };
     let id = p.id;
     match ops.admin.record(&id).await.map_err(unavailable)? {
@@ -174,10 +273,24 @@ async fn replay(
         }
         Some(_) => {}
     }
-    let report = ops
-        .replay_skipped(&id, push_type, &|_, _| {})
+    // One chunk inside this request; a bigger backlog carries on as a job (the hourly
+    // nightly-sync starter), so no request runs into API Gateway's 30 s.
+    let job = ops
+        .start_replay(&id, push_type)
         .await
         .map_err(unavailable)?;
+    let report = &job.report;
+    if !job.done() {
+        info!(integration_id = %id, sent = report.total_sent(), "replay continues as a job");
+        let body = json!({
+            "integration_id": id,
+            "replayed": report.sent,
+            "not_sent": report.not_sent,
+            "job": job,
+            "message": "The rest is replayed in the background, a chunk each hour; GET …/replay shows where it is.",
+        });
+        return Ok((StatusCode::ACCEPTED, Json(body)));
+    }
     info!(integration_id = %id, sent = report.total_sent(), not_sent = report.not_sent, "skipped events replayed");
     let status = if report.not_sent > 0 {
         StatusCode::MULTI_STATUS
@@ -197,7 +310,8 @@ mod tests {
     use hona_domain::integration::Integration;
     use hona_domain::outcome::{LedgerEntry, Outcome, PushType};
     use hona_domain::ports::Ledger;
-    use hona_operations::fakes::{MemoryAdmin, MemoryQueues};
+    use hona_operations::fakes::{MemoryAdmin, MemoryQueues, MemoryReplayJobs};
+    use hona_operations::ports::IntegrationAdmin;
     use tower::ServiceExt;
 
     async fn setup() -> (Operations, Arc<MemoryAdmin>, Arc<MemoryQueues>) {
@@ -238,6 +352,7 @@ mod tests {
             ledger,
             queues: queues.clone(),
             mappings: Arc::new(hona_domain::forms::fakes::MemoryMappings::default()),
+            jobs: Arc::new(MemoryReplayJobs::default()),
         };
         (ops, admin, queues)
     }
@@ -361,6 +476,90 @@ mod tests {
             route(&ops, "GET", "/integrations", b"").await.body["integrations"][0]["integration_id"],
             "int_a"
         );
+    }
+
+    #[tokio::test]
+    async fn lists_come_a_page_at_a_time_and_a_bad_cursor_is_a_400() {
+        let (ops, _, _) = setup().await;
+        let a = route(&ops, "GET", "/integrations/int_a/skipped?limit=1", b"").await;
+        assert_eq!(a.status, 200, "{}", a.body);
+        assert_eq!(a.body["skipped"].as_array().unwrap().len(), 1);
+        assert_eq!(a.body["skipped"][0]["event_id"], "evt_1");
+        let next = a.body["next_cursor"].as_str().unwrap().to_owned();
+
+        let uri = format!("/integrations/int_a/skipped?limit=1&cursor={next}");
+        let a = route(&ops, "GET", &uri, b"").await;
+        assert_eq!(a.body["skipped"][0]["event_id"], "evt_2");
+        assert!(a.body["next_cursor"].is_null(), "{}", a.body);
+
+        // Another integration's cursor, a made-up one, a silly limit: 400, never 500.
+        let uri = format!("/integrations/int_b/skipped?cursor={next}");
+        let a = route(&ops, "GET", &uri, b"").await;
+        assert_eq!(
+            (a.status, a.body["error"]["code"].as_str()),
+            (400, Some("invalid_cursor"))
+        );
+        let a = route(&ops, "GET", "/integrations?cursor=not-a-cursor", b"").await;
+        assert_eq!(
+            (a.status, a.body["error"]["code"].as_str()),
+            (400, Some("invalid_cursor"))
+        );
+        let a = route(&ops, "GET", "/integrations/int_a/skipped?limit=-3", b"").await;
+        assert_eq!(
+            (a.status, a.body["error"]["code"].as_str()),
+            (400, Some("invalid_limit"))
+        );
+
+        let a = route(&ops, "GET", "/integrations?limit=1", b"").await;
+        assert_eq!(a.body["integrations"][0]["integration_id"], "int_a");
+        assert!(a.body["next_cursor"].is_null());
+    }
+
+    #[tokio::test]
+    async fn a_big_backlog_is_replayed_as_a_job_a_chunk_at_a_time() {
+        let (ops, admin, queues) = setup().await;
+        let ledger = Arc::new(MemoryLedger::default());
+        let backlog = hona_operations::service::REPLAY_CHUNK + 30;
+        for n in 0..backlog {
+            ledger
+                .record(&LedgerEntry {
+                    integration_id: IntegrationId::parse("int_a").unwrap(),
+                    event_id: EventId::parse(&format!("evt_{n:04}")).unwrap(),
+                    event_type: "message.logged".into(),
+                    push_type: PushType::Messages,
+                    case_id: Some(CaseId::new(5).unwrap()),
+                    event_time: String::new(),
+                    recorded_at: chrono::Utc::now()
+                        - chrono::Duration::minutes(60 - (n % 60) as i64),
+                    outcome: Outcome::Skipped {
+                        reason: hona_domain::Reason::IntegrationInactive,
+                    },
+                    event_json: Some("{}".into()),
+                })
+                .await
+                .unwrap();
+        }
+        let ops = Operations { ledger, ..ops };
+        admin
+            .set_active(&IntegrationId::parse("int_a").unwrap(), true)
+            .await
+            .unwrap();
+        let a = route(&ops, "POST", "/integrations/int_a/replay", b"").await;
+        assert_eq!(a.status, 202, "{}", a.body);
+        assert_eq!(queues.sent().len(), hona_operations::service::REPLAY_CHUNK);
+        let a = route(&ops, "GET", "/integrations/int_a/replay", b"").await;
+        assert_eq!((a.status, &a.body["done"]), (200, &json!(false)));
+
+        // The hourly starter carries it on; the rest goes, each event once.
+        let id = IntegrationId::parse("int_a").unwrap();
+        let job = ops.continue_replay(&id, 1000).await.unwrap().unwrap();
+        assert!(job.done());
+        assert_eq!(job.report.total_sent(), backlog);
+        let mut sent: Vec<String> = queues.sent().into_iter().map(|s| s.event_id).collect();
+        sent.sort();
+        sent.dedup();
+        assert_eq!(sent.len(), backlog, "every event once");
+        assert!(ops.continue_replay(&id, 1000).await.unwrap().is_none());
     }
 
     #[tokio::test]

@@ -16,6 +16,7 @@ async fn main() -> Result<(), Error> {
         ledger: aws.ledger_history(),
         queues: aws.event_queues(&config.queues),
         mappings: aws.mappings(&config.mappings_table),
+        jobs: aws.ledger_history(),
     });
     hona_http_api::run(admin_api::router(ops)).await
 }

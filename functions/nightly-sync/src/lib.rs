@@ -13,18 +13,24 @@ use futures::StreamExt;
 use hona_domain::ids::IntegrationId;
 use hona_operations::nightly::{NightlyWorker, start};
 use hona_operations::ports::{IntegrationAdmin, NightlyFanOut};
+use hona_operations::service::Operations;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
-use tracing::warn;
+use tracing::{info, warn};
 
 /// Integrations worked on at once by one instance (they share its MyCase rate budget).
 const CONCURRENCY: usize = 4;
+
+/// Events a replay job re-sends per integration per hourly run.
+pub const REPLAY_CHUNK_PER_HOUR: usize = 1000;
 
 pub struct Nightly {
     pub admin: Arc<dyn IntegrationAdmin>,
     pub fan_out: Arc<dyn NightlyFanOut>,
     pub worker: NightlyWorker,
+    /// Carries unfinished replay jobs on, a chunk each hourly run (`None`: not wired).
+    pub replays: Option<Operations>,
 }
 
 /// What started this invocation.
@@ -77,15 +83,47 @@ impl Nightly {
         deadline: tokio::time::Instant,
     ) -> Result<Value, String> {
         match trigger {
-            Trigger::Schedule(at) => start(self.admin.as_ref(), self.fan_out.as_ref(), at, false)
-                .await
-                .map(|r| json!(r))
-                .map_err(|e| format!("nightly fan-out failed; retry: {e}")),
+            Trigger::Schedule(at) => {
+                let started = start(self.admin.as_ref(), self.fan_out.as_ref(), at, false)
+                    .await
+                    .map(|r| json!(r))
+                    .map_err(|e| format!("nightly fan-out failed; retry: {e}"));
+                self.carry_on_replays().await;
+                started
+            }
             Trigger::Manual => start(self.admin.as_ref(), self.fan_out.as_ref(), Utc::now(), true)
                 .await
                 .map(|r| json!(r))
                 .map_err(|e| format!("nightly fan-out failed; retry: {e}")),
             Trigger::Worker(batch) => Ok(json!(self.work(batch, deadline).await)),
+        }
+    }
+
+    /// Replays that outgrew their request go on here, a bounded chunk per integration per
+    /// hour. A failure is logged and left for the next hour: the job keeps its place.
+    async fn carry_on_replays(&self) {
+        let Some(ops) = &self.replays else {
+            return;
+        };
+        let records = match self.admin.list().await {
+            Ok(r) => r,
+            Err(e) => {
+                warn!(error = %e, "replay jobs not carried on this hour");
+                return;
+            }
+        };
+        for r in records.iter().filter(|r| r.integration.active) {
+            let id = &r.integration.id;
+            match ops.continue_replay(id, REPLAY_CHUNK_PER_HOUR).await {
+                Ok(Some(job)) => info!(
+                    integration_id = %id,
+                    sent = job.report.total_sent(),
+                    done = job.done(),
+                    "replay job carried on"
+                ),
+                Ok(None) => {}
+                Err(e) => warn!(integration_id = %id, error = %e, "replay job not carried on"),
+            }
         }
     }
 
@@ -176,6 +214,7 @@ mod tests {
                 queues: Arc::new(MemoryQueues::default()),
                 redrive_budget: 10,
             },
+            replays: None,
         }
     }
 

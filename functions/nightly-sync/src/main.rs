@@ -5,6 +5,7 @@ use aws_adapters::config::{FromEnv, NightlyConfig};
 use aws_adapters::queues::NightlyQueue;
 use aws_adapters::{Aws, lambda};
 use hona_operations::nightly::NightlyWorker;
+use hona_operations::service::Operations;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use nightly_sync::{Nightly, Trigger};
 use serde_json::Value;
@@ -16,6 +17,13 @@ async fn main() -> Result<(), Error> {
     let config = NightlyConfig::from_env()?;
     let aws = Aws::new(&config.aws).await;
     let admin = aws.integrations();
+    let replays = Operations {
+        admin: admin.clone(),
+        ledger: aws.ledger_history(),
+        queues: aws.event_queues(&config.queues),
+        mappings: aws.mappings(&config.mappings_table),
+        jobs: aws.ledger_history(),
+    };
     let nightly = Arc::new(Nightly {
         admin: admin.clone(),
         fan_out: Arc::new(NightlyQueue::new(aws.sqs.clone(), config.nightly_queue_url)),
@@ -30,6 +38,7 @@ async fn main() -> Result<(), Error> {
             queues: aws.event_queues(&config.queues),
             redrive_budget: config.redrive_budget,
         },
+        replays: Some(replays),
     });
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let nightly = nightly.clone();

@@ -183,6 +183,9 @@ pub struct ResourceNames {
     /// Secrets Manager names: `{prefix}/oauth-client`, `{prefix}/tokens/{integration}`.
     pub secret_prefix: String,
     pub dead_letter_queue_url: String,
+    /// Days a landed ledger row is kept (`HONA_LEDGER_RETENTION_DAYS`, optional, default
+    /// 90): then DynamoDB's TTL removes it. Skipped and failed rows and the summaries stay.
+    pub ledger_retention_days: u32,
 }
 
 impl ResourceNames {
@@ -211,6 +214,13 @@ impl ResourceNames {
                 Fed::ByQueue => env.required("HONA_DEAD_LETTER_QUEUE_URL"),
                 Fed::ByHttp => String::new(),
             },
+            ledger_retention_days: env.number(
+                "HONA_LEDGER_RETENTION_DAYS",
+                crate::dynamo::ledger::DEFAULT_RETENTION_DAYS,
+                "a whole number of days, at least 1",
+                // A typo must not keep rows for ever or none.
+                |days: u32| days > 0,
+            ),
         }
     }
 

@@ -72,10 +72,10 @@ impl Aws {
                 self.dynamo.clone(),
                 names.idempotency_table.clone(),
             )),
-            ledger: Arc::new(dynamo::ledger::DynamoLedger::new(
-                self.dynamo.clone(),
-                names.ledger_table.clone(),
-            )),
+            ledger: Arc::new(
+                dynamo::ledger::DynamoLedger::new(self.dynamo.clone(), names.ledger_table.clone())
+                    .with_retention_days(names.ledger_retention_days),
+            ),
             dead_letters: Arc::new(dead_letters::SqsDeadLetters::new(
                 self.sqs.clone(),
                 names.dead_letter_queue_url.clone(),
@@ -126,10 +126,10 @@ impl Aws {
 
     /// The ledger, read back (status, replay, nightly counts).
     pub fn ledger_history(&self) -> Arc<dynamo::ledger::DynamoLedger> {
-        Arc::new(dynamo::ledger::DynamoLedger::new(
-            self.dynamo.clone(),
-            self.names.ledger_table.clone(),
-        ))
+        Arc::new(
+            dynamo::ledger::DynamoLedger::new(self.dynamo.clone(), self.names.ledger_table.clone())
+                .with_retention_days(self.names.ledger_retention_days),
+        )
     }
 
     /// The push types' queues, for replay and re-drive (`HONA_QUEUE_URL_*`).

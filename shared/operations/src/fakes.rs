@@ -1,9 +1,10 @@
 //! In-memory operations ports for unit tests (here, in the functions, in the CLI).
 
-use crate::nightly::NightlyReport;
+use crate::nightly::{Counts, NightlyReport};
+use crate::paging::{Page, PageRequest, page_of};
 use crate::ports::{
-    EventQueues, IntegrationAdmin, LedgerFilter, LedgerHistory, MyCaseHealth, MyCaseOAuth,
-    ResendEvent, StateNonces, TokenVault,
+    ActionQuery, EventQueues, IntegrationAdmin, LedgerHistory, LedgerSummary, MyCaseHealth,
+    MyCaseOAuth, NeedsAction, ReplayJob, ReplayJobs, ResendEvent, StateNonces, TokenVault,
 };
 use crate::settings::{Connection, IntegrationRecord, NightlyHour, SettingsPatch};
 use async_trait::async_trait;
@@ -11,11 +12,11 @@ use chrono::{DateTime, Utc};
 use hona_domain::Reason;
 use hona_domain::error::{PushError, StoreError};
 use hona_domain::fakes::MemoryLedger;
-use hona_domain::ids::{IntegrationId, StaffId};
+use hona_domain::ids::{EventId, IntegrationId, StaffId};
 use hona_domain::integration::Integration;
-use hona_domain::outcome::{LedgerEntry, PushType};
+use hona_domain::outcome::{LedgerEntry, Outcome, PushType};
 use mycase_client::TokenSet;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Mutex;
 
 /// Integration records in memory, with the same rules as the DynamoDB adapter.
@@ -67,6 +68,10 @@ impl IntegrationAdmin for MemoryAdmin {
         let mut all: Vec<_> = self.0.lock().unwrap().values().cloned().collect();
         all.sort_by(|a, b| a.integration.id.cmp(&b.integration.id));
         Ok(all)
+    }
+    async fn page(&self, page: &PageRequest) -> Result<Page<IntegrationRecord>, StoreError> {
+        let all: Vec<_> = self.0.lock().unwrap().values().cloned().collect();
+        Ok(page_of(all, |r| r.integration.id.to_string(), "", page))
     }
     async fn connected(&self, c: &Connection) -> Result<(), StoreError> {
         let mut records = self.0.lock().unwrap();
@@ -153,22 +158,109 @@ impl IntegrationAdmin for MemoryAdmin {
     }
 }
 
+fn rows_of(ledger: &MemoryLedger, integration: &IntegrationId) -> Vec<LedgerEntry> {
+    ledger
+        .entries()
+        .into_iter()
+        .filter(|e| &e.integration_id == integration)
+        .collect()
+}
+
+/// The ledger's reads over every row in memory: what the DynamoDB adapter's summaries and
+/// indexes must agree with.
 #[async_trait]
 impl LedgerHistory for MemoryLedger {
-    async fn entries(
+    async fn summaries(
         &self,
         integration: &IntegrationId,
-        filter: LedgerFilter,
+    ) -> Result<Vec<LedgerSummary>, StoreError> {
+        Ok(crate::status::summaries_of(&rows_of(self, integration)))
+    }
+
+    async fn recent_problems(
+        &self,
+        integration: &IntegrationId,
+        push_type: PushType,
+        limit: usize,
     ) -> Result<Vec<LedgerEntry>, StoreError> {
-        Ok(self
-            .entries()
+        Ok(crate::status::recent_problem_rows(
+            &rows_of(self, integration),
+            push_type,
+            limit,
+        ))
+    }
+
+    async fn entry(
+        &self,
+        integration: &IntegrationId,
+        event: &EventId,
+    ) -> Result<Option<LedgerEntry>, StoreError> {
+        Ok(rows_of(self, integration)
             .into_iter()
-            .filter(|e| &e.integration_id == integration)
-            .filter(|e| match filter {
-                LedgerFilter::All => true,
-                LedgerFilter::Outcome(o) => e.outcome.name() == o,
+            .find(|e| &e.event_id == event))
+    }
+
+    async fn needing_action(
+        &self,
+        integration: &IntegrationId,
+        query: &ActionQuery,
+        page: &PageRequest,
+    ) -> Result<Page<LedgerEntry>, StoreError> {
+        let rows: Vec<LedgerEntry> = rows_of(self, integration)
+            .into_iter()
+            .filter(|e| e.event_json.is_some())
+            .filter(|e| match (&e.outcome, query.kind) {
+                (Outcome::Skipped { .. }, NeedsAction::Skipped)
+                | (Outcome::Failed { .. }, NeedsAction::Failed) => true,
+                _ => false,
             })
-            .collect())
+            .filter(|e| query.from.is_none_or(|f| e.recorded_at >= f))
+            .filter(|e| query.to.is_none_or(|t| e.recorded_at <= t))
+            .collect();
+        Ok(page_of(
+            rows,
+            |e| format!("{}#{}", e.recorded_at.to_rfc3339(), e.event_id),
+            integration.as_str(),
+            page,
+        ))
+    }
+
+    async fn counts_since(
+        &self,
+        integration: &IntegrationId,
+        since: DateTime<Utc>,
+    ) -> Result<BTreeMap<String, Counts>, StoreError> {
+        let mut counts: BTreeMap<String, Counts> = BTreeMap::new();
+        for e in rows_of(self, integration)
+            .iter()
+            .filter(|e| e.recorded_at >= since)
+        {
+            let c = counts.entry(e.push_type.as_str().to_owned()).or_default();
+            match e.outcome {
+                Outcome::Landed { .. } => c.landed += 1,
+                Outcome::Skipped { .. } => c.skipped += 1,
+                Outcome::Failed { .. } => c.failed += 1,
+            }
+        }
+        Ok(counts)
+    }
+}
+
+/// Replay jobs in memory.
+#[derive(Default)]
+pub struct MemoryReplayJobs(pub Mutex<HashMap<IntegrationId, ReplayJob>>);
+
+#[async_trait]
+impl ReplayJobs for MemoryReplayJobs {
+    async fn get(&self, integration: &IntegrationId) -> Result<Option<ReplayJob>, StoreError> {
+        Ok(self.0.lock().unwrap().get(integration).cloned())
+    }
+    async fn put(&self, integration: &IntegrationId, job: &ReplayJob) -> Result<(), StoreError> {
+        self.0
+            .lock()
+            .unwrap()
+            .insert(integration.clone(), job.clone());
+        Ok(())
     }
 }
 

@@ -12,6 +12,7 @@
 pub mod connect;
 pub mod diagnosis;
 pub mod nightly;
+pub mod paging;
 pub mod ports;
 pub mod replay;
 pub mod service;

@@ -4,9 +4,10 @@
 //! alive, checks the connection, refreshes the custom-field catalogue and re-checks
 //! form mappings, re-drives failed pushes within a budget, and writes a report.
 
+use crate::paging::{MAX_LIMIT, PageRequest};
 use crate::ports::{
-    EventQueues, FormMappingCheck, IntegrationAdmin, LedgerFilter, LedgerHistory, MappingCheck,
-    MyCaseHealth, NightlyFanOut,
+    ActionQuery, EventQueues, FormMappingCheck, IntegrationAdmin, LedgerHistory, MappingCheck,
+    MyCaseHealth, NeedsAction, NightlyFanOut,
 };
 use crate::replay;
 use crate::settings::{IntegrationRecord, NightlyHour};
@@ -17,7 +18,6 @@ use hona_domain::error::PushError;
 use hona_domain::ids::IntegrationId;
 use hona_domain::integration::Integration;
 use hona_domain::leads::index::ClientIndexUpkeep;
-use hona_domain::outcome::Outcome;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -152,7 +152,7 @@ pub struct NightlyReport {
     /// `None`: not run (the connection failed first, or mappings are not available).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mappings: Option<MappingCheck>,
-    /// Ledger rows recorded in the 24 hours before the run, per push type.
+    /// Ledger rows recorded in the 24 hours before the run (to the hour), per push type.
     #[serde(default)]
     pub counts: BTreeMap<String, Counts>,
     /// Failed pushes re-sent to their queue, per push type.
@@ -289,21 +289,16 @@ impl NightlyWorker {
     ) -> Result<(), StoreError> {
         // 4. The day's ledger, and re-driving what failed (only with a working connection:
         //    otherwise each would just fail again).
-        let entries = self.ledger.entries(id, LedgerFilter::All).await?;
-        let since = now - Duration::hours(24);
-        for e in entries.iter().filter(|e| e.recorded_at >= since) {
-            let c = report
-                .counts
-                .entry(e.push_type.as_str().to_owned())
-                .or_default();
-            match e.outcome {
-                Outcome::Landed { .. } => c.landed += 1,
-                Outcome::Skipped { .. } => c.skipped += 1,
-                Outcome::Failed { .. } => c.failed += 1,
-            }
-        }
+        //    Both read only what they need: the day's counts from the per-day count records,
+        //    the failures from the ledger's index of rows needing action, in the re-drive's
+        //    age window.
+        report.counts = self
+            .ledger
+            .counts_since(id, now - Duration::hours(24))
+            .await?;
         if report.connection_ok {
-            let rows = replay::redrivable(&entries, now, self.redrive_budget);
+            let failed = self.failures_to_redrive(id, now).await?;
+            let rows = replay::redrivable(&failed, now, self.redrive_budget);
             let sent = replay::resend(&rows, self.queues.as_ref(), &|_| {}).await;
             if sent.not_sent > 0 {
                 report
@@ -313,6 +308,38 @@ impl NightlyWorker {
             report.redriven = sent.sent;
         }
         Ok(())
+    }
+
+    /// The failed rows old enough and young enough to re-drive (the index of rows needing
+    /// action, in the age window), oldest first, at most a budget's worth of pages.
+    async fn failures_to_redrive(
+        &self,
+        id: &IntegrationId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<hona_domain::outcome::LedgerEntry>, StoreError> {
+        let query = ActionQuery {
+            kind: NeedsAction::Failed,
+            from: Some(now - replay::REDRIVE_MAX_AGE),
+            to: Some(now - replay::REDRIVE_MIN_AGE),
+        };
+        let mut rows = Vec::new();
+        let mut page = PageRequest::first(MAX_LIMIT);
+        loop {
+            let got = self.ledger.needing_action(id, &query, &page).await?;
+            rows.extend(got.items);
+            // Failures that are never re-driven (bad input) are read too, so a budget's
+            // worth of re-drivable ones may take more than one page.
+            let redrivable = replay::redrivable(&rows, now, self.redrive_budget).len();
+            match got.next {
+                Some(next) if redrivable < self.redrive_budget => {
+                    page = PageRequest {
+                        cursor: Some(next),
+                        limit: MAX_LIMIT,
+                    }
+                }
+                _ => return Ok(rows),
+            }
+        }
     }
 
     async fn note_failure(
@@ -397,7 +424,7 @@ mod worker_tests {
     use hona_domain::fakes::MemoryLedger;
     use hona_domain::ids::{EventId, OrgId, StaffId};
     use hona_domain::integration::Integration;
-    use hona_domain::outcome::{LedgerEntry, PushType};
+    use hona_domain::outcome::{LedgerEntry, Outcome, PushType};
     use hona_domain::ports::Ledger;
 
     fn integration(id: &str, active: bool) -> Integration {

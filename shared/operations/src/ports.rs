@@ -1,22 +1,28 @@
 //! The I/O edge of operations: small traits the AWS adapters implement (and `fakes`
 //! in memory). The push ports (`hona_domain::ports`) stay as they are.
 
-use crate::nightly::NightlyReport;
+use crate::nightly::{Counts, NightlyReport};
+use crate::paging::{Page, PageRequest};
+use crate::replay::ReplayReport;
 use crate::settings::{Connection, IntegrationRecord, SettingsPatch};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hona_domain::error::{PushError, StoreError};
-use hona_domain::ids::{IntegrationId, StaffId};
+use hona_domain::ids::{EventId, IntegrationId, StaffId};
 use hona_domain::integration::Integration;
 use hona_domain::outcome::{LedgerEntry, PushType};
 use mycase_client::TokenSet;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Managing integration records (DynamoDB `integrations`).
 #[async_trait]
 pub trait IntegrationAdmin: Send + Sync {
     async fn record(&self, id: &IntegrationId) -> Result<Option<IntegrationRecord>, StoreError>;
-    /// Every integration (the nightly fan-out, the CLI's list).
+    /// Every integration (the nightly fan-out).
     async fn list(&self) -> Result<Vec<IntegrationRecord>, StoreError>;
+    /// One page of integrations (the admin API's and the CLI's list).
+    async fn page(&self, page: &PageRequest) -> Result<Page<IntegrationRecord>, StoreError>;
     /// After a successful OAuth connection: creates the integration (inactive, sending
     /// as the user who authorised) or, on re-connect, updates its firm and clears
     /// `needs_reconnect`, keeping every other setting.
@@ -41,22 +47,151 @@ pub trait IntegrationAdmin: Send + Sync {
     ) -> Result<(), StoreError>;
 }
 
-/// Which ledger rows to read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LedgerFilter {
-    All,
-    /// `landed`, `skipped` or `failed`.
-    Outcome(&'static str),
+/// One push type's totals for an integration: the ledger's summary record, kept in the
+/// same write as each row, so it always agrees with the rows. Counts are of each event's
+/// current outcome (a redelivery or a replay moves the event, never counts it twice) and
+/// include rows that have since expired.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerSummary {
+    pub push_type: PushType,
+    pub landed: u64,
+    pub skipped: u64,
+    pub failed: u64,
+    pub last_success: Option<DateTime<Utc>>,
+    /// When a push of this type last failed, kept after that event is re-driven and lands
+    /// (the rows then no longer show it).
+    pub last_failure: Option<DateTime<Utc>>,
 }
 
-/// Reading the ledger back (a Query on the integration's partition).
+impl LedgerSummary {
+    pub fn empty(push_type: PushType) -> Self {
+        Self {
+            push_type,
+            landed: 0,
+            skipped: 0,
+            failed: 0,
+            last_success: None,
+            last_failure: None,
+        }
+    }
+}
+
+/// Rows that still need something done: the ledger's sparse index holds only these, and a
+/// row leaves it when it is resolved (lands).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NeedsAction {
+    /// Skipped with the event kept: an operator's replay.
+    Skipped,
+    /// Failed with the event kept: the nightly's re-drive.
+    Failed,
+}
+
+impl NeedsAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NeedsAction::Skipped => "skipped",
+            NeedsAction::Failed => "failed",
+        }
+    }
+}
+
+/// Which rows needing action to read: recorded in `[from, to]`, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionQuery {
+    pub kind: NeedsAction,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+impl ActionQuery {
+    pub fn all(kind: NeedsAction) -> Self {
+        Self {
+            kind,
+            from: None,
+            to: None,
+        }
+    }
+}
+
+/// Reading the ledger back through keys and indexes sized by the answer, never the
+/// integration's whole history: summaries, the most recent problems, one event, the rows
+/// still needing action, and the recent days' counts.
 #[async_trait]
 pub trait LedgerHistory: Send + Sync {
-    async fn entries(
+    /// Every push type's summary that has one (one Query of the summary records).
+    async fn summaries(
         &self,
         integration: &IntegrationId,
-        filter: LedgerFilter,
+    ) -> Result<Vec<LedgerSummary>, StoreError>;
+    /// The most recent problem rows of a push type (failed, skipped, landed with a
+    /// remark), newest first, at most `limit`.
+    async fn recent_problems(
+        &self,
+        integration: &IntegrationId,
+        push_type: PushType,
+        limit: usize,
     ) -> Result<Vec<LedgerEntry>, StoreError>;
+    /// One event's row, if it was recorded (and has not expired).
+    async fn entry(
+        &self,
+        integration: &IntegrationId,
+        event: &EventId,
+    ) -> Result<Option<LedgerEntry>, StoreError>;
+    /// One page of the rows still needing action, oldest first.
+    async fn needing_action(
+        &self,
+        integration: &IntegrationId,
+        query: &ActionQuery,
+        page: &PageRequest,
+    ) -> Result<Page<LedgerEntry>, StoreError>;
+    /// Rows recorded since `since` (to the hour), per push type: the nightly report's
+    /// counts, from the per-day count records.
+    async fn counts_since(
+        &self,
+        integration: &IntegrationId,
+        since: DateTime<Utc>,
+    ) -> Result<BTreeMap<String, Counts>, StoreError>;
+}
+
+/// A replay of skipped events that outgrew one request: where it is, so the next chunk
+/// (the hourly nightly-sync starter, or the next call) carries on from there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplayJob {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub push_type: Option<PushType>,
+    pub started_at: DateTime<Utc>,
+    /// Only rows recorded up to the start: a row skipped again later is not replayed twice.
+    pub until: DateTime<Utc>,
+    /// The encoded cursor of the next chunk; `None` when the job is done.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+    pub report: ReplayReport,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl ReplayJob {
+    /// A job replaying what was skipped up to `now`.
+    pub fn new(push_type: Option<PushType>, now: DateTime<Utc>) -> Self {
+        Self {
+            push_type,
+            started_at: now,
+            until: now,
+            cursor: None,
+            report: ReplayReport::default(),
+            updated_at: now,
+        }
+    }
+
+    pub fn done(&self) -> bool {
+        self.cursor.is_none()
+    }
+}
+
+/// Where replay jobs are kept (one per integration: a new replay replaces a finished one).
+#[async_trait]
+pub trait ReplayJobs: Send + Sync {
+    async fn get(&self, integration: &IntegrationId) -> Result<Option<ReplayJob>, StoreError>;
+    async fn put(&self, integration: &IntegrationId, job: &ReplayJob) -> Result<(), StoreError>;
 }
 
 /// Puts a recorded event back on its push type's queue (replay, nightly re-drive).

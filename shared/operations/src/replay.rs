@@ -76,6 +76,14 @@ impl ReplayReport {
     pub fn total_sent(&self) -> usize {
         self.sent.values().sum()
     }
+
+    /// Adds a later chunk's report to this one.
+    pub fn merge(&mut self, other: ReplayReport) {
+        for (push_type, n) in other.sent {
+            *self.sent.entry(push_type).or_default() += n;
+        }
+        self.not_sent += other.not_sent;
+    }
 }
 
 /// The FIFO group Hona sends with: one per case, so a case's events stay in order.

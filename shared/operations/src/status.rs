@@ -5,7 +5,7 @@
 
 use crate::diagnosis::{Diagnosis, diagnose, not_sent_through_hona};
 use crate::nightly::NightlyReport;
-use crate::ports::BrokenMapping;
+use crate::ports::{BrokenMapping, LedgerSummary};
 use crate::settings::IntegrationRecord;
 use chrono::{DateTime, Utc};
 use hona_domain::Reason;
@@ -17,7 +17,7 @@ use std::fmt::Write as _;
 /// How many recent problems are listed per push type.
 pub const RECENT: usize = 5;
 
-const PUSH_TYPES: [PushType; 5] = [
+pub const PUSH_TYPES: [PushType; 5] = [
     PushType::Messages,
     PushType::Notifications,
     PushType::Documents,
@@ -131,11 +131,81 @@ fn problems_of(entry: &LedgerEntry) -> Vec<Problem> {
     }
 }
 
-/// Builds the status from the record, the integration's ledger rows and its broken form
-/// mappings.
+/// Whether a row shows up among a push type's recent problems.
+pub fn is_problem(entry: &LedgerEntry) -> bool {
+    match &entry.outcome {
+        Outcome::Landed(landed) => !landed.remarks.is_empty(),
+        Outcome::Skipped { .. } | Outcome::Failed { .. } => true,
+    }
+}
+
+/// The summaries rows add up to (what the ledger's summary records hold; the fakes and the
+/// backfill of rows recorded before there were summaries compute them this way).
+pub fn summaries_of(entries: &[LedgerEntry]) -> Vec<LedgerSummary> {
+    PUSH_TYPES
+        .iter()
+        .filter_map(|&push_type| {
+            let rows: Vec<&LedgerEntry> = entries
+                .iter()
+                .filter(|e| e.push_type == push_type)
+                .collect();
+            if rows.is_empty() {
+                return None;
+            }
+            let mut s = LedgerSummary::empty(push_type);
+            for e in rows {
+                match e.outcome {
+                    Outcome::Landed { .. } => {
+                        s.landed += 1;
+                        s.last_success = s.last_success.max(Some(e.recorded_at));
+                    }
+                    Outcome::Skipped { .. } => s.skipped += 1,
+                    Outcome::Failed { .. } => {
+                        s.failed += 1;
+                        s.last_failure = s.last_failure.max(Some(e.recorded_at));
+                    }
+                }
+            }
+            Some(s)
+        })
+        .collect()
+}
+
+/// A push type's most recent problem rows, newest first, at most `limit` (in memory).
+pub fn recent_problem_rows(
+    entries: &[LedgerEntry],
+    push_type: PushType,
+    limit: usize,
+) -> Vec<LedgerEntry> {
+    let mut rows: Vec<&LedgerEntry> = entries
+        .iter()
+        .filter(|e| e.push_type == push_type && is_problem(e))
+        .collect();
+    rows.sort_by_key(|e| std::cmp::Reverse((e.recorded_at, e.event_id.clone())));
+    rows.into_iter().take(limit).cloned().collect()
+}
+
+/// Builds the status from the record, all of the integration's ledger rows and its broken
+/// form mappings (in memory; the service reads summaries and recent problems instead).
 pub fn status(
     record: &IntegrationRecord,
     ledger: &[LedgerEntry],
+    broken_mappings: &[BrokenMapping],
+) -> IntegrationStatus {
+    let recent: Vec<LedgerEntry> = PUSH_TYPES
+        .iter()
+        .flat_map(|&p| recent_problem_rows(ledger, p, RECENT))
+        .collect();
+    status_from(record, &summaries_of(ledger), &recent, broken_mappings)
+}
+
+/// Builds the status from the record, the ledger's per push type summaries, the most
+/// recent problem rows (at most [`RECENT`] per push type suffice) and the broken form
+/// mappings. Nothing here grows with the integration's history.
+pub fn status_from(
+    record: &IntegrationRecord,
+    summaries: &[LedgerSummary],
+    recent: &[LedgerEntry],
     broken_mappings: &[BrokenMapping],
 ) -> IntegrationStatus {
     let i = &record.integration;
@@ -148,7 +218,14 @@ pub fn status(
     }
     let push_types = PUSH_TYPES
         .iter()
-        .map(|&push_type| push_type_status(push_type, record, ledger, broken_mappings))
+        .map(|&push_type| {
+            let summary = summaries
+                .iter()
+                .find(|s| s.push_type == push_type)
+                .cloned()
+                .unwrap_or_else(|| LedgerSummary::empty(push_type));
+            push_type_status(&summary, record, recent, broken_mappings)
+        })
         .collect();
     IntegrationStatus {
         integration_id: i.id.to_string(),
@@ -175,35 +252,33 @@ pub fn status(
 
 /// One push type's part of the status: its rows of the ledger, newest first.
 fn push_type_status(
-    push_type: PushType,
+    summary: &LedgerSummary,
     record: &IntegrationRecord,
-    ledger: &[LedgerEntry],
+    recent: &[LedgerEntry],
     broken_mappings: &[BrokenMapping],
 ) -> PushTypeStatus {
     let i = &record.integration;
-    let mut rows: Vec<&LedgerEntry> = ledger.iter().filter(|e| e.push_type == push_type).collect();
+    let push_type = summary.push_type;
+    let mut rows: Vec<&LedgerEntry> = recent.iter().filter(|e| e.push_type == push_type).collect();
     rows.sort_by_key(|e| std::cmp::Reverse(e.recorded_at));
-    let count = |name: &str| rows.iter().filter(|e| e.outcome.name() == name).count();
     let recent_problems: Vec<Problem> = rows
         .iter()
         .flat_map(|e| problems_of(e))
         .take(RECENT)
         .collect();
+    let never_recorded = summary.landed + summary.skipped + summary.failed == 0;
     let note = match push_type {
-        PushType::Documents if rows.is_empty() => Some(not_sent_through_hona()),
+        PushType::Documents if never_recorded => Some(not_sent_through_hona()),
         PushType::Leads if i.lead_automation.is_none() => Some(diagnose(&Reason::NoLeadAutomation)),
         _ => None,
     };
     PushTypeStatus {
         push_type,
         symptom: symptom(push_type),
-        last_success: rows
-            .iter()
-            .find(|e| matches!(e.outcome, Outcome::Landed { .. }))
-            .map(|e| e.recorded_at),
-        landed: count("landed"),
-        skipped: count("skipped"),
-        failed: count("failed"),
+        last_success: summary.last_success,
+        landed: summary.landed as usize,
+        skipped: summary.skipped as usize,
+        failed: summary.failed as usize,
         recent_problems,
         note,
         broken_mappings: if push_type == PushType::FormFields {
@@ -234,7 +309,12 @@ pub struct EventExplanation {
 }
 
 pub fn explain_event(ledger: &[LedgerEntry], event_id: &EventId) -> EventExplanation {
-    match ledger.iter().find(|e| &e.event_id == event_id) {
+    explain(ledger.iter().find(|e| &e.event_id == event_id), event_id)
+}
+
+/// The explanation of one event from its row (`None`: never recorded, or expired).
+pub fn explain(row: Option<&LedgerEntry>, event_id: &EventId) -> EventExplanation {
+    match row {
         Some(e) => EventExplanation {
             event_id: event_id.to_string(),
             outcome: e.outcome.name(),

@@ -277,6 +277,7 @@ pub async fn moto_pipeline(
         leases_table: format!("hona-leases-{sfx}"),
         secret_prefix: format!("hona-{sfx}/mycase"),
         dead_letter_queue_url: String::new(),
+        ledger_retention_days: aws_adapters::dynamo::ledger::DEFAULT_RETENTION_DAYS,
     };
     for (table, pk, sk) in [
         (&names.integrations_table, "integration_id", None),
@@ -297,6 +298,7 @@ pub async fn moto_pipeline(
         .await?;
     let names = aws_adapters::config::ResourceNames {
         dead_letter_queue_url: queues.dlq_url.clone(),
+        ledger_retention_days: aws_adapters::dynamo::ledger::DEFAULT_RETENTION_DAYS,
         ..names
     };
     let app = oauth_app();

@@ -3,10 +3,11 @@
 //! Reads the same environment as the functions (`HONA_*`, `AWS_*`; see `docs/configuration.md`).
 //!
 //! ```text
-//! hona-ops list
+//! hona-ops list [--limit N] [--cursor C]
 //! hona-ops status <integration> [--event <event_id>] [--json]
-//! hona-ops skipped list <integration> [--push-type <type>]
+//! hona-ops skipped list <integration> [--push-type <type>] [--limit N] [--cursor C]
 //! hona-ops skipped replay <integration> [--push-type <type>]
+//! hona-ops ledger backfill <integration>
 //! hona-ops dlq list <push_type> [--max N]
 //! hona-ops dlq replay <push_type> [--reason <kind>] [--max N]
 //! ```
@@ -19,8 +20,7 @@ use clap::{Parser, Subcommand};
 use hona_domain::Reason;
 use hona_domain::ids::{EventId, IntegrationId};
 use hona_domain::outcome::{Outcome, PushType};
-use hona_operations::ports::LedgerFilter;
-use hona_operations::replay;
+use hona_operations::paging::PageRequest;
 use hona_operations::service::{Operations, parse_push_type};
 use hona_operations::status::render_text;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -37,8 +37,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Every integration: active, connection, last nightly run.
-    List,
+    /// Integrations, a page at a time: active, connection, last nightly run.
+    List {
+        #[command(flatten)]
+        page: PageArgs,
+    },
     /// One integration's status: per push type the last success and recent problems,
     /// each with a plain reason and a remedy.
     Status {
@@ -60,6 +63,41 @@ enum Command {
         #[command(subcommand)]
         action: DlqAction,
     },
+    /// The ledger's upkeep.
+    Ledger {
+        #[command(subcommand)]
+        action: LedgerAction,
+    },
+}
+
+/// A page of a list: at most `--limit` lines, from `--cursor` (printed after each page).
+#[derive(clap::Args)]
+struct PageArgs {
+    #[arg(long, default_value_t = hona_operations::paging::DEFAULT_LIMIT)]
+    limit: usize,
+    #[arg(long)]
+    cursor: Option<String>,
+}
+
+impl PageArgs {
+    fn request(&self) -> anyhow::Result<PageRequest> {
+        PageRequest::parse(self.cursor.as_deref(), Some(&self.limit.to_string()))
+            .map_err(|e| anyhow::anyhow!("{e}"))
+    }
+}
+
+fn print_next(next: Option<String>) {
+    if let Some(c) = next {
+        println!("more: run again with --cursor {c}");
+    }
+}
+
+#[derive(Subcommand)]
+enum LedgerAction {
+    /// Once, after upgrading from a version without ledger summaries: rewrites the
+    /// integration's rows with their index keys and expiry and sets its summaries from
+    /// them. Reads the whole partition; run it while the integration's events are paused.
+    Backfill { integration: String },
 }
 
 #[derive(Subcommand)]
@@ -68,6 +106,8 @@ enum SkippedAction {
         integration: String,
         #[arg(long)]
         push_type: Option<String>,
+        #[command(flatten)]
+        page: PageArgs,
     },
     /// Re-sends each skipped event to its queue; each lands at most once.
     Replay {
@@ -136,9 +176,10 @@ async fn main() -> anyhow::Result<()> {
         ledger: aws.ledger_history(),
         queues: aws.event_queues(&config.queues),
         mappings: aws.mappings(&config.mappings_table),
+        jobs: aws.ledger_history(),
     };
     match cli.command {
-        Command::List => list(&ops).await,
+        Command::List { page } => list(&ops, &page).await,
         Command::Status {
             integration: id,
             event: Some(event),
@@ -154,8 +195,12 @@ async fn main() -> anyhow::Result<()> {
                 SkippedAction::List {
                     integration: id,
                     push_type: p,
+                    page,
                 },
-        } => skipped_list(&ops, &integration(&id)?, p.as_deref()).await,
+        } => skipped_list(&ops, &integration(&id)?, p.as_deref(), &page).await,
+        Command::Ledger {
+            action: LedgerAction::Backfill { integration: id },
+        } => backfill(&aws, &integration(&id)?).await,
         Command::Skipped {
             action:
                 SkippedAction::Replay {
@@ -183,8 +228,10 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
-async fn list(ops: &Operations) -> anyhow::Result<()> {
-    let records = ops.admin.list().await?;
+async fn list(ops: &Operations, page: &PageArgs) -> anyhow::Result<()> {
+    let records = ops.admin.page(&page.request()?).await?;
+    let next = records.next_cursor();
+    let records = records.items;
     println!(
         "{:<32} {:<8} {:<28} last nightly",
         "integration", "active", "connection"
@@ -207,6 +254,7 @@ async fn list(ops: &Operations) -> anyhow::Result<()> {
             connection
         );
     }
+    print_next(next);
     Ok(())
 }
 
@@ -248,13 +296,20 @@ async fn status(ops: &Operations, id: &IntegrationId, json: bool) -> anyhow::Res
     Ok(())
 }
 
-async fn skipped_list(ops: &Operations, id: &IntegrationId, p: Option<&str>) -> anyhow::Result<()> {
+async fn skipped_list(
+    ops: &Operations,
+    id: &IntegrationId,
+    p: Option<&str>,
+    page: &PageArgs,
+) -> anyhow::Result<()> {
     let p = p.map(push_type).transpose()?;
-    let entries = ops
-        .ledger
-        .entries(id, LedgerFilter::Outcome("skipped"))
-        .await?;
-    let rows = replay::skipped(&entries, p);
+    let request = page
+        .request()?
+        .scoped_to(id.as_str())
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let rows = ops.skipped(id, p, &request).await?;
+    let next = rows.next_cursor();
+    let rows = rows.items;
     for e in &rows {
         let reason = match &e.outcome {
             Outcome::Skipped { reason } => reason.as_str(),
@@ -268,7 +323,8 @@ async fn skipped_list(ops: &Operations, id: &IntegrationId, p: Option<&str>) -> 
             e.event_id
         );
     }
-    println!("{} skipped event(s)", rows.len());
+    println!("{} skipped event(s) on this page", rows.len());
+    print_next(next);
     Ok(())
 }
 
@@ -304,6 +360,20 @@ async fn skipped_replay(
         } else {
             String::new()
         }
+    );
+    Ok(())
+}
+
+/// `ledger backfill`: rows recorded before the summaries and indexes, rewritten with them.
+async fn backfill(aws: &Aws, id: &IntegrationId) -> anyhow::Result<()> {
+    let ledger = aws.ledger_history();
+    let rows = ledger.all_rows(id).await?;
+    let progress = bar(rows.len(), "rewriting ledger rows and summaries");
+    ledger.rewrite(&rows).await?;
+    progress.finish();
+    println!(
+        "{} row(s) of {id} rewritten; summaries set from them",
+        rows.len()
     );
     Ok(())
 }

@@ -16,6 +16,7 @@ use hona_domain::ids::{IntegrationId, OrgId, StaffId};
 use hona_domain::integration::{Integration, LeadAutomation, LogTarget};
 use hona_domain::ports::IntegrationStore;
 use hona_operations::nightly::NightlyReport;
+use hona_operations::paging::{Page, PageRequest};
 use hona_operations::ports::IntegrationAdmin;
 use hona_operations::settings::{Connection, IntegrationRecord, NightlyHour, SettingsPatch};
 use tracing::warn;
@@ -205,6 +206,33 @@ impl IntegrationAdmin for DynamoIntegrations {
         }
         records.sort_by(|a, b| a.integration.id.cmp(&b.integration.id));
         Ok(records)
+    }
+
+    async fn page(&self, page: &PageRequest) -> Result<Page<IntegrationRecord>, StoreError> {
+        let out = self
+            .client
+            .scan()
+            .table_name(&self.table)
+            .limit(page.limit as i32)
+            .set_exclusive_start_key(page.cursor.as_ref().map(super::cursor_key))
+            .send()
+            .await
+            .map_err(|e| store_error("integrations", "scan", e))?;
+        let mut records = Vec::new();
+        for item in out.items() {
+            let Some(id) = get_s(item, "integration_id").and_then(|i| IntegrationId::parse(i).ok())
+            else {
+                continue;
+            };
+            match parse_record(&id, item) {
+                Ok(r) => records.push(r),
+                Err(e) => warn!(integration_id = %id, error = %e, "integration record skipped"),
+            }
+        }
+        Ok(Page {
+            items: records,
+            next: out.last_evaluated_key().map(super::key_cursor),
+        })
     }
 
     async fn connected(&self, c: &Connection) -> Result<(), StoreError> {

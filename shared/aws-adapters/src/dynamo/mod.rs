@@ -63,3 +63,21 @@ where
         aws_smithy_types::error::display::DisplayErrorContext(&e).to_string(),
     )
 }
+
+/// A page cursor as DynamoDB's `ExclusiveStartKey` (every key here is a string).
+pub(crate) fn cursor_key(cursor: &hona_operations::paging::Cursor) -> Item {
+    cursor
+        .0
+        .iter()
+        .map(|(k, v)| (k.clone(), s(v.clone())))
+        .collect()
+}
+
+/// DynamoDB's `LastEvaluatedKey` as a page cursor.
+pub(crate) fn key_cursor(key: &Item) -> hona_operations::paging::Cursor {
+    hona_operations::paging::Cursor(
+        key.iter()
+            .filter_map(|(k, v)| Some((k.clone(), v.as_s().ok()?.clone())))
+            .collect(),
+    )
+}
