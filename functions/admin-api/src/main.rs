@@ -15,9 +15,9 @@ async fn main() -> Result<(), Error> {
         queues: aws.event_queues(),
         mappings: aws.mappings()?,
     });
-    lambda_http::run(service_fn(move |req: Request| {
+    lambda_http::run(lambda::Flushing::new(service_fn(move |req: Request| {
         let ops = ops.clone();
         async move { Ok::<_, Error>(admin_api::handle(&ops, req).await) }
-    }))
+    })))
     .await
 }

@@ -33,9 +33,9 @@ async fn main() -> Result<(), Error> {
         )),
         admin: aws.integrations(),
     });
-    lambda_http::run(service_fn(move |req: Request| {
+    lambda_http::run(lambda::Flushing::new(service_fn(move |req: Request| {
         let flow = flow.clone();
         async move { Ok::<_, Error>(connect_mycase::handle(&flow, req).await) }
-    }))
+    })))
     .await
 }

@@ -16,9 +16,11 @@ async fn main() -> Result<(), Error> {
         mappings: aws.mappings()?,
         mycase: aws.mycase(),
     });
-    lambda_http::run(service_fn(move |request: Request| {
-        let api = api.clone();
-        async move { mapping_api::http::serve(&api, request).await }
-    }))
+    lambda_http::run(lambda::Flushing::new(service_fn(
+        move |request: Request| {
+            let api = api.clone();
+            async move { mapping_api::http::serve(&api, request).await }
+        },
+    )))
     .await
 }

@@ -33,13 +33,15 @@ async fn main() -> Result<(), Error> {
             redrive_budget: nightly_redrive_budget(),
         },
     });
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
-        let nightly = nightly.clone();
-        async move {
-            let deadline = lambda::deadline(event.context.deadline).at;
-            let trigger = Trigger::from_payload(event.payload)?;
-            nightly.handle(trigger, deadline).await.map_err(Error::from)
-        }
-    }))
+    lambda_runtime::run(lambda::Flushing::new(service_fn(
+        move |event: LambdaEvent<Value>| {
+            let nightly = nightly.clone();
+            async move {
+                let deadline = lambda::deadline(event.context.deadline).at;
+                let trigger = Trigger::from_payload(event.payload)?;
+                nightly.handle(trigger, deadline).await.map_err(Error::from)
+            }
+        },
+    )))
     .await
 }

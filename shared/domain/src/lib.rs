@@ -6,6 +6,8 @@
 //! - [`push_types`]: the five push types: [`communications`] (2-Way Messages and
 //!   Notifications), [`documents`], [`forms`] (Form Field Mapping) and [`leads`].
 //! - [`ports`]: the small traits at the I/O edge, implemented elsewhere.
+//! - [`metrics`]: what the pipeline counts (names and dimensions), through the `metrics`
+//!   facade; the entrypoint picks the backend.
 //!
 //! What this crate must not depend on: an HTTP client, the AWS SDK, or signing keys. The
 //! MyCase adapter (`shared/mycase-adapter`) and the AWS adapters (`shared/aws-adapters`)
@@ -17,6 +19,7 @@ pub mod error;
 pub mod event;
 pub mod ids;
 pub mod integration;
+pub mod metrics;
 pub mod outcome;
 pub mod pipeline;
 pub mod ports;
