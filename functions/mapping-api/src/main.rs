@@ -2,7 +2,8 @@
 //! save, list and delete form field mappings. API Gateway HTTP API (payload v2),
 //! IAM-authorised. Routes and validation live in `lib.rs`.
 
-use aws_adapters::{Aws, lambda};
+use aws_adapters::Aws;
+use aws_adapters::lambda::{self, Flushing};
 use lambda_http::{Error, Request, service_fn};
 use mapping_api::MappingApi;
 use std::sync::Arc;
@@ -16,11 +17,9 @@ async fn main() -> Result<(), Error> {
         mappings: aws.mappings()?,
         mycase: aws.mycase(),
     });
-    lambda_http::run(lambda::Flushing::new(service_fn(
-        move |request: Request| {
-            let api = api.clone();
-            async move { mapping_api::http::serve(&api, request).await }
-        },
-    )))
+    lambda_http::run(Flushing::new(service_fn(move |request: Request| {
+        let api = api.clone();
+        async move { mapping_api::http::serve(&api, request).await }
+    })))
     .await
 }

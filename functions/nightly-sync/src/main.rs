@@ -1,9 +1,10 @@
 //! `nightly-sync`: the hourly starter (EventBridge schedule, or `{"run":"all"}`) and the
 //! per-integration worker (SQS, the nightly queue) in one function.
 
+use aws_adapters::Aws;
 use aws_adapters::config::{QueueUrls, nightly_redrive_budget};
+use aws_adapters::lambda::{self, Flushing};
 use aws_adapters::queues::NightlyQueue;
-use aws_adapters::{Aws, lambda};
 use hona_operations::nightly::NightlyWorker;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use nightly_sync::{Nightly, Trigger};
@@ -33,7 +34,7 @@ async fn main() -> Result<(), Error> {
             redrive_budget: nightly_redrive_budget(),
         },
     });
-    lambda_runtime::run(lambda::Flushing::new(service_fn(
+    lambda_runtime::run(Flushing::new(service_fn(
         move |event: LambdaEvent<Value>| {
             let nightly = nightly.clone();
             async move {
