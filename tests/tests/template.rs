@@ -10,6 +10,9 @@
 //! - the queue wiring the issue asks for: partial batch failures reported, a dead-letter
 //!   queue with redrive on every queue, a visibility timeout above the consuming function's
 //!   timeout, and an alarm on every dead-letter queue's depth;
+//! - the operations dashboard shows only metrics the code emits (the names in
+//!   `hona_domain::metrics` and `mycase_client::metrics`), every queue and every alarm; the
+//!   time-to-land and failure-rate alarms watch every push type, like the DLQ alarms notify;
 //! - arm64 by default, x86_64 selectable through the `Architecture` parameter;
 //! - the AWS limits on queues and event sources that cfn-lint does not check and
 //!   CloudFormation only enforces at deploy time (`MaximumConcurrency` 2–1000, batch sizes,
@@ -680,6 +683,218 @@ fn queues_and_event_sources_stay_within_the_aws_limits_the_linter_misses() -> an
     ensure!(sources > 0, "no SQS event sources found");
     if !problems.is_empty() {
         bail!("{}", problems.join("\n"));
+    }
+    Ok(())
+}
+
+/// Every metric name the functions emit: the pipeline's and the MyCase client's lists.
+fn emitted_metrics() -> BTreeSet<&'static str> {
+    hona_domain::metrics::NAMES
+        .iter()
+        .chain(mycase_client::metrics::NAMES)
+        .copied()
+        .collect()
+}
+
+fn resources_of_type<'a>(template: &'a Value, kind: &str) -> Vec<(&'a str, &'a Value)> {
+    template["Resources"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(_, r)| r["Type"] == kind)
+        .map(|(id, r)| (id.as_str(), r))
+        .collect()
+}
+
+/// The `!Sub` template string of the functions' metrics namespace (Globals).
+fn metrics_namespace(template: &Value) -> anyhow::Result<&str> {
+    template["Globals"]["Function"]["Environment"]["Variables"]["HONA_METRICS_NAMESPACE"]["Fn::Sub"]
+        .as_str()
+        .context("Globals sets no HONA_METRICS_NAMESPACE (a !Sub per stack)")
+}
+
+/// The push type each queue-fed function counts its events under.
+const PUSH_TYPE_OF_BINARY: [(&str, &str); 5] = [
+    ("log-messages", "messages"),
+    ("log-notifications", "notifications"),
+    ("log-documents", "documents"),
+    ("map-form-fields", "form_fields"),
+    ("convert-leads", "leads"),
+];
+
+#[test]
+fn the_dashboard_shows_only_metrics_the_code_emits_and_every_queue() -> anyhow::Result<()> {
+    let template = template()?;
+    let emitted = emitted_metrics();
+    let namespace = metrics_namespace(&template)?;
+    let dashboards = resources_of_type(&template, "AWS::CloudWatch::Dashboard");
+    ensure!(dashboards.len() == 1, "expected one dashboard");
+    let (id, dashboard) = dashboards[0];
+    let body = dashboard["Properties"]["DashboardBody"]["Fn::Sub"]
+        .as_str()
+        .with_context(|| format!("{id}: DashboardBody is not a !Sub string"))?;
+    // The body is JSON once CloudFormation substitutes `${…}`: check it parses.
+    let mut plain = String::new();
+    let mut rest = body;
+    while let Some(start) = rest.find("${") {
+        plain.push_str(&rest[..start]);
+        let end = rest[start..].find('}').context("unclosed ${")?;
+        plain.push_str("SUBSTITUTED");
+        rest = &rest[start + end + 1..];
+    }
+    plain.push_str(rest);
+    let parsed: Value =
+        serde_json::from_str(&plain).with_context(|| format!("{id}: the body is not JSON"))?;
+    ensure!(
+        parsed["widgets"].as_array().is_some_and(|w| w.len() > 5),
+        "{id}: no widgets"
+    );
+
+    // Every metric the searches name is one the code emits, in the stack's namespace.
+    let mut shown = BTreeSet::new();
+    for (i, _) in body.match_indices("SEARCH(") {
+        let expression = &body[i..i + body[i..].find(", 60)").context("a SEARCH's end")?];
+        ensure!(
+            expression.contains(&format!("\\\"{namespace}\\\"")),
+            "{id}: a search outside the namespace {namespace}: {expression}"
+        );
+        let name_at = expression
+            .find("MetricName=\\\"")
+            .with_context(|| format!("{id}: a search without MetricName: {expression}"))?
+            + "MetricName=\\\"".len();
+        let name = &expression[name_at..name_at + expression[name_at..].find('\\').unwrap_or(0)];
+        ensure!(
+            emitted.contains(name),
+            "{id}: the dashboard shows {name:?}, which no code emits ({emitted:?})"
+        );
+        shown.insert(name.to_owned());
+    }
+    for name in [
+        "events_landed",
+        "events_failed_by_reason",
+        "events_skipped",
+        "time_to_land",
+        "mycase_requests",
+        "mycase_throttled",
+        "mycase_permit_wait",
+        "cold_starts",
+    ] {
+        ensure!(
+            shown.contains(name),
+            "{id}: the dashboard does not show {name}"
+        );
+    }
+    // Every queue's age and depth, and every dead-letter queue's depth.
+    for (queue, _) in queues(&template) {
+        ensure!(
+            body.contains(&format!("\"${{{queue}.QueueName}}\"")),
+            "{id}: the dashboard does not show the queue {queue}"
+        );
+    }
+    // And the alarms, every one of them.
+    for (alarm, _) in resources_of_type(&template, "AWS::CloudWatch::Alarm") {
+        ensure!(
+            body.contains(&format!("\"${{{alarm}.Arn}}\"")),
+            "{id}: the dashboard's alarm widget does not show {alarm}"
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn time_to_land_and_the_failure_rate_are_alarmed_like_the_dead_letter_queues() -> anyhow::Result<()>
+{
+    let template = template()?;
+    let emitted = emitted_metrics();
+    let namespace = metrics_namespace(&template)?;
+    let by_binary = functions_by_binary(&template)?;
+    let push_type_of: BTreeMap<&str, &str> = PUSH_TYPE_OF_BINARY
+        .iter()
+        .map(|(binary, push_type)| {
+            let id = by_binary.get(*binary).map(|f| f.logical_id).unwrap_or("?");
+            (id, *push_type)
+        })
+        .collect();
+    let dead_letter_alarm = &template["Resources"]["MessagesDeadLettersAlarm"]["Properties"];
+    let mut watched: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for (id, alarm) in resources_of_type(&template, "AWS::CloudWatch::Alarm") {
+        let props = &alarm["Properties"];
+        let Some(queries) = props["Metrics"].as_array() else {
+            continue;
+        };
+        ensure!(
+            props["AlarmActions"] == dead_letter_alarm["AlarmActions"],
+            "{id}: notifies elsewhere than the dead-letter alarms"
+        );
+        ensure!(
+            queries.iter().filter(|q| q["ReturnData"] == true).count() == 1,
+            "{id}: exactly one query returns the data the alarm watches"
+        );
+        for query in queries {
+            let stat = &query["MetricStat"];
+            if stat.is_null() {
+                continue;
+            }
+            let metric = &stat["Metric"];
+            ensure!(
+                metric["Namespace"]["Fn::Sub"] == namespace,
+                "{id}: a metric outside the namespace {namespace}"
+            );
+            let name = metric["MetricName"].as_str().unwrap_or_default();
+            ensure!(
+                emitted.contains(name),
+                "{id}: alarms on {name:?}, which no code emits"
+            );
+            // The dimensions the functions add: their own name and their push type.
+            let dims: BTreeMap<&str, &Value> = metric["Dimensions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|d| Some((d["Name"].as_str()?, &d["Value"])))
+                .collect();
+            let function = target_of(dims.get("function").copied().unwrap_or(&Value::Null))
+                .with_context(|| format!("{id}: {name} without a function dimension"))?;
+            ensure!(
+                dims.get("push_type").and_then(|v| v.as_str())
+                    == push_type_of.get(function).copied(),
+                "{id}: {name} of {function} with another push type than it counts"
+            );
+            watched
+                .entry(id)
+                .or_default()
+                .insert(format!("{name} {}", stat["Stat"].as_str().unwrap_or("")));
+        }
+    }
+    let time_to_land = watched
+        .values()
+        .find(|w| w.contains("time_to_land p95"))
+        .context("no alarm on the p95 of time_to_land")?;
+    ensure!(time_to_land.len() == 1);
+    ensure!(
+        watched.values().any(|w| w.contains("events_failed Sum")
+            && w.contains("events_landed Sum")
+            && w.len() == 2),
+        "no failure-rate alarm (events_failed against events_failed + events_landed)"
+    );
+    // Each of them over every push type.
+    for (id, _) in watched.iter() {
+        let queries = template["Resources"][id]["Properties"]["Metrics"]
+            .as_array()
+            .unwrap();
+        let functions: BTreeSet<&str> = queries
+            .iter()
+            .filter_map(|q| {
+                q["MetricStat"]["Metric"]["Dimensions"]
+                    .as_array()?
+                    .iter()
+                    .find(|d| d["Name"] == "function")
+                    .and_then(|d| target_of(&d["Value"]))
+            })
+            .collect();
+        ensure!(
+            functions.len() == PUSH_TYPE_OF_BINARY.len(),
+            "{id}: watches {functions:?}, not every push type"
+        );
     }
     Ok(())
 }

@@ -18,5 +18,6 @@ async fn main() -> Result<(), Error> {
         mappings: aws.mappings(&config.mappings_table),
         jobs: aws.ledger_history(),
     });
-    hona_http_api::run(admin_api::router(ops)).await
+    // Metrics flushed once per request (EMF on stdout).
+    lambda_http::run(lambda::Flushing::new(admin_api::router(ops))).await
 }

@@ -35,5 +35,5 @@ async fn main() -> Result<(), Error> {
         )),
         admin: aws.integrations(),
     });
-    hona_http_api::run(connect_mycase::router(flow)).await
+    lambda_http::run(lambda::Flushing::new(connect_mycase::router(flow))).await
 }

@@ -18,5 +18,5 @@ async fn main() -> Result<(), Error> {
         mappings: aws.mappings(&config.mappings_table),
         mycase: aws.mycase(),
     });
-    hona_http_api::run(mapping_api::router(api)).await
+    lambda_http::run(lambda::Flushing::new(mapping_api::router(api))).await
 }

@@ -1,9 +1,10 @@
 //! `nightly-sync`: the hourly starter (EventBridge schedule, or `{"run":"all"}`) and the
 //! per-integration worker (SQS, the nightly queue) in one function.
 
+use aws_adapters::Aws;
 use aws_adapters::config::{FromEnv, NightlyConfig};
+use aws_adapters::lambda::{self, Flushing};
 use aws_adapters::queues::NightlyQueue;
-use aws_adapters::{Aws, lambda};
 use hona_operations::nightly::NightlyWorker;
 use hona_operations::service::Operations;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
@@ -40,13 +41,15 @@ async fn main() -> Result<(), Error> {
         },
         replays: Some(replays),
     });
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
-        let nightly = nightly.clone();
-        async move {
-            let deadline = lambda::deadline(event.context.deadline).at;
-            let trigger = Trigger::from_payload(event.payload)?;
-            nightly.handle(trigger, deadline).await.map_err(Error::from)
-        }
-    }))
+    lambda_runtime::run(Flushing::new(service_fn(
+        move |event: LambdaEvent<Value>| {
+            let nightly = nightly.clone();
+            async move {
+                let deadline = lambda::deadline(event.context.deadline).at;
+                let trigger = Trigger::from_payload(event.payload)?;
+                nightly.handle(trigger, deadline).await.map_err(Error::from)
+            }
+        },
+    )))
     .await
 }

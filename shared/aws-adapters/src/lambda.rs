@@ -1,12 +1,18 @@
 //! The Lambda entrypoint every push function shares: an SQS batch (with partial
-//! batch failures) or a single EventBridge event, through the push's pipeline.
+//! batch failures) or a single EventBridge event, through the push's pipeline. And what
+//! every function shares: JSON logs, and metrics flushed once per invocation
+//! ([`Flushing`]).
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use futures::FutureExt;
 use hona_domain::batch::{QueueMessage, process_batch};
 use hona_domain::{Deadline, Disposition, Pipeline, Push, RecordResult};
-use lambda_runtime::{Error, LambdaEvent, service_fn};
+use lambda_runtime::{Error, LambdaEvent, Service, service_fn};
+use metrics_cloudwatch_embedded::Collector;
 use serde_json::{Value, json};
-use std::sync::Arc;
+use std::io::Write;
+use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll};
 
 /// JSON log lines (CloudWatch-friendly), level from `RUST_LOG` (default `info`).
 /// What is logged is ids, kinds, counts and durations; never message content.
@@ -26,11 +32,100 @@ pub fn init_tracing() {
 /// Runs the function until the Lambda runtime stops it.
 pub async fn run<P: Push + 'static>(pipeline: Pipeline<P>) -> Result<(), Error> {
     let pipeline = Arc::new(pipeline);
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
-        let pipeline = pipeline.clone();
-        async move { handle(&pipeline, event.payload, deadline(event.context.deadline)).await }
-    }))
+    lambda_runtime::run(Flushing::new(service_fn(
+        move |event: LambdaEvent<Value>| {
+            let pipeline = pipeline.clone();
+            async move { handle(&pipeline, event.payload, deadline(event.context.deadline)).await }
+        },
+    )))
     .await
+}
+
+/// The CloudWatch namespace of the metrics (`HONA_METRICS_NAMESPACE`; the template sets
+/// one per stack, so two stacks in one account never add up).
+pub const DEFAULT_METRICS_NAMESPACE: &str = "Hona";
+
+/// Installs the process's metrics recorder, once: CloudWatch's embedded metric format,
+/// every metric with the `function` dimension (`AWS_LAMBDA_FUNCTION_NAME`, which Lambda
+/// and the local emulator set). Counts this cold start. Later calls return the same one.
+fn metrics_collector() -> Option<&'static Collector> {
+    static COLLECTOR: OnceLock<Option<&'static Collector>> = OnceLock::new();
+    *COLLECTOR.get_or_init(|| {
+        let namespace = std::env::var("HONA_METRICS_NAMESPACE")
+            .ok()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_METRICS_NAMESPACE.to_owned());
+        let mut builder =
+            metrics_cloudwatch_embedded::Builder::new().cloudwatch_namespace(namespace);
+        if let Ok(function) = std::env::var("AWS_LAMBDA_FUNCTION_NAME") {
+            builder = builder.with_dimension(hona_domain::metrics::FUNCTION, function);
+        }
+        match builder.init() {
+            Ok(collector) => {
+                hona_domain::metrics::describe();
+                mycase_client::metrics::describe();
+                metrics::counter!(hona_domain::metrics::COLD_STARTS).increment(1);
+                Some(collector)
+            }
+            Err(e) => {
+                // Another recorder is installed (a test's): metrics go there instead.
+                tracing::warn!(error = %e, "metrics recorder not installed");
+                None
+            }
+        }
+    })
+}
+
+/// Writes what the invocation counted as embedded-metric lines on stdout, where Lambda
+/// sends them to CloudWatch Logs, which turns them into metrics: no API call, nothing
+/// to wait for. One write per flush, so the lines never interleave with log lines.
+fn flush_metrics() {
+    let Some(collector) = metrics_collector() else {
+        return;
+    };
+    let mut lines = Vec::new();
+    if collector.flush(&mut lines).is_ok() && !lines.is_empty() {
+        let _ = std::io::stdout().lock().write_all(&lines);
+    }
+}
+
+/// A handler service that flushes the metrics after each invocation, before its answer
+/// goes back to Lambda (after which the environment may be frozen). Every function wraps
+/// its handler in it, the HTTP ones included.
+#[derive(Clone)]
+pub struct Flushing<S> {
+    inner: S,
+}
+
+impl<S> Flushing<S> {
+    pub fn new(inner: S) -> Self {
+        metrics_collector();
+        Self { inner }
+    }
+}
+
+impl<S, R> Service<R> for Flushing<S>
+where
+    S: Service<R>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = futures::future::Map<
+        S::Future,
+        fn(Result<S::Response, S::Error>) -> Result<S::Response, S::Error>,
+    >;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: R) -> Self::Future {
+        fn flushed<T>(answer: T) -> T {
+            flush_metrics();
+            answer
+        }
+        self.inner.call(request).map(flushed)
+    }
 }
 
 /// The invocation's deadline from the runtime's `lambda-runtime-deadline-ms`.

@@ -8,6 +8,8 @@
 //! - [`ports`]: the small traits at the I/O edge, implemented elsewhere.
 //! - [`reason`]: every reason an event is skipped, failed or retried, one enum with its
 //!   stored spelling, permanence, HTTP status and diagnosis.
+//! - [`metrics`]: what the pipeline counts (names and dimensions), through the `metrics`
+//!   facade; the entrypoint picks the backend.
 //!
 //! What this crate must not depend on: an HTTP client, the AWS SDK, or signing keys. The
 //! MyCase adapter (`shared/mycase-adapter`) and the AWS adapters (`shared/aws-adapters`)
@@ -19,6 +21,7 @@ pub mod error;
 pub mod event;
 pub mod ids;
 pub mod integration;
+pub mod metrics;
 pub mod outcome;
 pub mod pipeline;
 pub mod ports;

@@ -5,6 +5,7 @@ use crate::error::PushError;
 use crate::event::{BadInput, Event, EventType, parse_event};
 use crate::ids::EventId;
 use crate::integration::Integration;
+use crate::metrics;
 use crate::outcome::{Landed, LedgerEntry, Outcome, PushType, Pushed};
 use crate::ports::{Claim, DeadLetter, DeadLetters, IdempotencyStore, IntegrationStore, Ledger};
 use crate::reason::Reason;
@@ -134,7 +135,11 @@ impl<P: Push> Pipeline<P> {
         let delivery = Delivery { body, group };
         let event = match parse_event::<P::Data>(body, P::ACCEPTS) {
             Ok(event) => event,
-            Err(bad) => return self.refuse(delivery, bad).await,
+            Err(bad) => {
+                let result = self.refuse(delivery, bad).await;
+                metrics::observe(P::PUSH_TYPE, &result, None);
+                return result;
+            }
         };
         let span = info_span!(
             "event",
@@ -143,9 +148,12 @@ impl<P: Push> Pipeline<P> {
             integration_id = %event.integration_id,
             case_id = event.case_id().map(|c| c.get()),
         );
-        self.process_event(delivery, &event, deadline)
+        let result = self
+            .process_event(delivery, &event, deadline)
             .instrument(span)
-            .await
+            .await;
+        metrics::observe(P::PUSH_TYPE, &result, Some(event.time));
+        result
     }
 
     async fn process_event(

@@ -10,6 +10,7 @@ use crate::outcome::{Landed, Outcome};
 use crate::pipeline::{Deadline, Disposition, Pipeline, RecordResult, Stores};
 use crate::ports::{CaseThreads, Claim, IdempotencyStore};
 use crate::reason::Reason;
+use metrics_util::debugging::{DebugValue, DebuggingRecorder};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -633,5 +634,149 @@ async fn remarks_on_a_landed_event_reach_the_ledger() {
             );
         }
         other => panic!("expected landed, got {other:?}"),
+    }
+}
+
+/// Runs `work` with a recorder of its own and returns what it counted.
+fn counted<F: std::future::Future>(work: F) -> Vec<(String, Vec<(String, String)>, DebugValue)> {
+    let recorder = DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    // A local recorder is per thread: the current-thread runtime keeps the pipeline on it.
+    metrics::with_local_recorder(&recorder, || runtime.block_on(work));
+    snapshotter
+        .snapshot()
+        .into_vec()
+        .into_iter()
+        .map(|(key, _, _, value)| {
+            let labels = key
+                .key()
+                .labels()
+                .map(|l| (l.key().to_owned(), l.value().to_owned()))
+                .collect();
+            (key.key().name().to_owned(), labels, value)
+        })
+        .collect()
+}
+
+fn counter(
+    seen: &[(String, Vec<(String, String)>, DebugValue)],
+    name: &str,
+    labels: &[(&str, &str)],
+) -> u64 {
+    seen.iter()
+        .filter(|(n, l, _)| {
+            n == name
+                && l.len() == labels.len()
+                && labels
+                    .iter()
+                    .all(|(k, v)| l.iter().any(|(lk, lv)| lk == k && lv == v))
+        })
+        .map(|(_, _, value)| match value {
+            DebugValue::Counter(c) => *c,
+            other => panic!("{name} is not a counter: {other:?}"),
+        })
+        .sum()
+}
+
+#[test]
+fn the_pipeline_counts_each_outcome_by_push_type_and_reason_never_by_id() {
+    let w = World::new();
+    w.set("int_b", |i| i.active = false);
+    let seen = counted(async {
+        let m = w.messages();
+        let landed = message("evt_1", "int_a", "org_a", 41, "hello");
+        assert_eq!(
+            m.process(&landed, None, soon()).await,
+            RecordResult::Done(Disposition::Landed)
+        );
+        // A redelivery is not a second landing.
+        assert_eq!(
+            m.process(&landed, None, soon()).await,
+            RecordResult::Done(Disposition::AlreadyLanded)
+        );
+        let inactive = message("evt_2", "int_b", "org_b", 42, "hi");
+        assert!(matches!(
+            m.process(&inactive, None, soon()).await,
+            RecordResult::Done(Disposition::Skipped(_))
+        ));
+        m.process("not json", None, soon()).await;
+        let unknown = message("evt_3", "int_zz", "org_a", 43, "hi");
+        m.process(&unknown, None, soon()).await;
+        w.mycase
+            .firm("int_a")
+            .fail_next(PushError::transient(Reason::MyCaseUnavailable, "503"));
+        let retried = message("evt_4", "int_a", "org_a", 44, "again");
+        assert!(matches!(
+            m.process(&retried, None, soon()).await,
+            RecordResult::Retry(_)
+        ));
+        w.notifications()
+            .process(&notification("evt_5", 45), None, soon())
+            .await;
+    });
+
+    let messages = ("push_type", "messages");
+    assert_eq!(counter(&seen, "events_landed", &[messages]), 1);
+    assert_eq!(
+        counter(&seen, "events_landed", &[("push_type", "notifications")]),
+        1
+    );
+    assert_eq!(
+        counter(
+            &seen,
+            "events_skipped",
+            &[messages, ("reason", "integration_inactive")]
+        ),
+        1
+    );
+    assert_eq!(counter(&seen, "events_failed", &[messages]), 2);
+    for reason in ["invalid_json", "unknown_integration"] {
+        assert_eq!(
+            counter(
+                &seen,
+                "events_failed_by_reason",
+                &[messages, ("reason", reason)]
+            ),
+            1,
+            "{reason}"
+        );
+    }
+    assert_eq!(
+        counter(
+            &seen,
+            "events_retried",
+            &[messages, ("reason", "mycase_unavailable")]
+        ),
+        1
+    );
+    // Time to land: one value per landing, from the event's `time` (in 2026-11, so
+    // positive), by push type.
+    let waits: Vec<f64> = seen
+        .iter()
+        .filter(|(n, l, _)| n == "time_to_land" && l == &[("push_type".into(), "messages".into())])
+        .flat_map(|(_, _, v)| match v {
+            DebugValue::Histogram(values) => values.iter().map(|v| v.into_inner()).collect(),
+            _ => vec![],
+        })
+        .collect();
+    assert_eq!(waits.len(), 1);
+    assert!(waits[0] > 0.0);
+
+    // Every name is in the one list; every dimension is a push type or a reason, and
+    // no value is an org, integration, event or case id, or the client's words.
+    for (name, labels, _) in &seen {
+        assert!(crate::metrics::NAMES.contains(&name.as_str()), "{name}");
+        for (key, value) in labels {
+            assert!(["push_type", "reason"].contains(&key.as_str()), "{key}");
+            for id in [
+                "int_", "org_", "evt_", "41", "42", "43", "44", "45", "hello",
+            ] {
+                assert!(!value.contains(id), "{name} {key}={value} holds an id");
+            }
+        }
     }
 }

@@ -1,7 +1,8 @@
 //! What the three HTTP functions (`admin-api`, `connect-mycase`, `mapping-api`) share, so
 //! they answer alike: one error shape, extractors whose rejections are clear `4xx`
-//! answers in that shape, the finishing touches every router gets ([`api`]), and the
-//! Lambda entry point ([`run`]).
+//! answers in that shape, and the finishing touches every router gets ([`api`]). Each
+//! function's `main.rs` serves its router with `lambda_http::run`, wrapped in
+//! `aws_adapters::lambda::Flushing` so its metrics are flushed once per request.
 //!
 //! Every error any of them answers is (see `docs/http-api.md`):
 //!
@@ -48,11 +49,6 @@ pub fn api(routes: Router, roots: &'static [&'static str]) -> Router {
         .layer(middleware::from_fn(log_request));
     let without_prefix = MapRequestLayer::new(move |req| drop_prefix(req, roots));
     Router::new().fallback_service(without_prefix.layer(routes))
-}
-
-/// Serves `router` as the Lambda function (API Gateway HTTP API, payload v2).
-pub async fn run(router: Router) -> Result<(), lambda_http::Error> {
-    lambda_http::run(router).await
 }
 
 async fn not_found() -> ApiError {

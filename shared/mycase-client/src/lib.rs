@@ -40,6 +40,8 @@ pub mod error;
 #[cfg(feature = "fakes")]
 pub mod fakes;
 pub mod lenient;
+#[cfg(feature = "http")]
+pub mod metrics;
 pub mod model;
 #[cfg(feature = "http")]
 pub mod oauth;

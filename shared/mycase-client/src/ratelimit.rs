@@ -71,7 +71,11 @@ impl RateLimiter {
             *next = Some(slot + interval);
             slot
         };
+        let wait = slot.saturating_duration_since(Instant::now());
         tokio::time::sleep_until(slot).await;
+        if !wait.is_zero() {
+            crate::metrics::permit_waited(wait);
+        }
     }
 }
 

@@ -130,7 +130,11 @@ impl Transport {
                 None => self.request_timeout,
             };
             let started = Instant::now();
+            crate::metrics::request_sent();
             let outcome = self.send_once(req, timeout).await;
+            if let Ok(resp) = &outcome {
+                crate::metrics::answered(resp.status);
+            }
             let elapsed_ms = started.elapsed().as_millis() as u64;
 
             let (status, retry_after, cause) = match outcome {

@@ -2,7 +2,8 @@
 //! function into the MyCase sandbox, and a summary of what landed.
 //!
 //! `scripts/demo.sh [--exit] [--events N] [--print-env]`
-//!   --exit       stop once the summary is printed (default: keep the sandbox up to browse)
+//!   --exit       stop once the summary and the metrics view are printed (default: keep the
+//!                sandbox up to browse)
 //!   --events N   how many texts and notifications in the day (default 40)
 //!   --print-env  also print one env block per function for `cargo lambda watch`
 
@@ -199,6 +200,14 @@ async fn main() -> anyhow::Result<()> {
     }
     let page = format!("{}/_sandbox/firms/{}", stack.mycase_url(), seeded.firm_uuid);
     println!("\nRead each case's Communications thread in the MyCase sandbox:\n  {page}");
+    // What the dashboard would show in AWS, from this run's function output: the same
+    // embedded-metric lines CloudWatch reads (`hona-ops top` on the local stack).
+    let logs: Vec<std::path::PathBuf> = functions
+        .iter()
+        .chain([&mapping_api, &nightly])
+        .map(|f| f.log_path().to_path_buf())
+        .collect();
+    println!("\n{}", hona_ops::top::Top::read(&logs, None)?.render());
     if problems.is_empty() {
         println!(
             "\nEverything landed ({:.1} s in all).",

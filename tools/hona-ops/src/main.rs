@@ -10,6 +10,7 @@
 //! hona-ops ledger backfill <integration>
 //! hona-ops dlq list <push_type> [--max N]
 //! hona-ops dlq replay <push_type> [--reason <kind>] [--max N]
+//! hona-ops top [PATH...] [--once] [--watch SECONDS] [--last MINUTES]
 //! ```
 
 use anyhow::{Context, bail};
@@ -23,7 +24,9 @@ use hona_domain::outcome::{Outcome, PushType};
 use hona_operations::paging::PageRequest;
 use hona_operations::service::{Operations, parse_push_type};
 use hona_operations::status::render_text;
+use hona_ops::top::Top;
 use indicatif::{ProgressBar, ProgressStyle};
+use std::path::PathBuf;
 
 #[derive(Parser)]
 #[command(
@@ -62,6 +65,22 @@ enum Command {
     Dlq {
         #[command(subcommand)]
         action: DlqAction,
+    },
+    /// The local stack's metrics, as the dashboard shows them in AWS: landed, skipped and
+    /// failed per push type, time to land, MyCase requests, 429s and budget waits. Read
+    /// from the functions' output (their embedded-metric lines); refreshes until Ctrl-C.
+    Top {
+        /// Function logs, or folders of them (default: the local stack's, target/e2e-logs).
+        paths: Vec<PathBuf>,
+        /// Print once and exit.
+        #[arg(long)]
+        once: bool,
+        /// Seconds between refreshes.
+        #[arg(long, default_value_t = 2)]
+        watch: u64,
+        /// Only the metrics of the last N minutes.
+        #[arg(long)]
+        last: Option<u64>,
     },
     /// The ledger's upkeep.
     Ledger {
@@ -166,9 +185,45 @@ fn source_queue(queues: &QueueUrls, push: PushType) -> anyhow::Result<String> {
         .with_context(|| format!("{} is not set", QueueUrls::variable(push)))
 }
 
+/// `hona-ops top`: needs no AWS, only the function logs.
+async fn top(paths: Vec<PathBuf>, once: bool, watch: u64, last: Option<u64>) -> anyhow::Result<()> {
+    let paths = if paths.is_empty() {
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("target"));
+        vec![target.join("e2e-logs")]
+    } else {
+        paths
+    };
+    loop {
+        let since = last.map(|m| {
+            (chrono::Utc::now() - chrono::Duration::minutes(m as i64)).timestamp_millis() as u64
+        });
+        let view = Top::read(&paths, since)
+            .with_context(|| format!("reading {}", paths[0].display()))?
+            .render();
+        if once {
+            print!("{view}");
+            return Ok(());
+        }
+        // Clear the screen and redraw, like top(1).
+        print!("\x1b[2J\x1b[H{view}\n(refreshing every {watch} s; Ctrl-C to stop)\n");
+        tokio::time::sleep(std::time::Duration::from_secs(watch.max(1))).await;
+    }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    if let Command::Top {
+        paths,
+        once,
+        watch,
+        last,
+    } = cli.command
+    {
+        return top(paths, once, watch, last).await;
+    }
     let config = AdminConfig::from_env()?;
     let aws = Aws::new(&config.aws).await;
     let ops = Operations {
@@ -225,6 +280,7 @@ async fn main() -> anyhow::Result<()> {
             let source = source_queue(&config.queues, push_type(&p)?)?;
             dlq_replay(&aws, &source, reason.as_ref(), max).await
         }
+        Command::Top { .. } => unreachable!("handled before reading the environment"),
     }
 }
 

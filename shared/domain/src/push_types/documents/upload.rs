@@ -134,12 +134,14 @@ impl Push for Documents {
         let put = tokio::time::timeout_at(put_until, mycase.upload(&slot.target, body, size));
         match put.await {
             Ok(Ok(())) => {
+                let took = started.elapsed();
                 info!(
                     document_id = slot.document_id,
                     bytes = size,
-                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    elapsed_ms = took.as_millis() as u64,
                     "document uploaded"
                 );
+                crate::metrics::uploaded(Self::PUSH_TYPE, size, took);
                 let mut refs = vec![MyCaseRef::new("document", slot.document_id)];
                 if let Some(v) = slot.version_id {
                     refs.push(MyCaseRef::new("document_version", v));
