@@ -125,17 +125,14 @@ impl Aws {
 
     // ---------------------------------------------------------------- DynamoDB
 
-    /// The ledger table, made as `infra/template.yaml` makes it: its two sparse indexes
-    /// (rows needing action, rows a status lists as problems) and TTL on `expires_at`.
+    /// The ledger table, made as `infra/template.yaml` makes it: its sparse index of rows
+    /// needing action and TTL on `expires_at`.
     pub async fn create_ledger_table(&self, name: &str) -> anyhow::Result<()> {
         self.create_table_with_indexes(
             name,
             "integration_id",
             Some("event_id"),
-            &[
-                ("needs-action", "integration_id", "needs_action"),
-                ("problems", "integration_id", "problem_key"),
-            ],
+            &[("needs-action", "integration_id", "needs_action")],
         )
         .await?;
         self.dynamodb

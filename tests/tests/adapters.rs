@@ -678,6 +678,7 @@ async fn the_ledger_summaries_and_indexes_agree_with_its_rows() -> anyhow::Resul
             false,
         ),
         row("int_a", "evt_r1", FormFields, 3, remarked(), false),
+        row("int_a", "evt_r1", FormFields, 3, remarked(), false), // redelivered as it was
         row(
             "int_b",
             "evt_b1",
@@ -768,6 +769,43 @@ async fn the_ledger_summaries_and_indexes_agree_with_its_rows() -> anyhow::Resul
             "{push:?}"
         );
     }
+    // The recent problems are copies of the problem rows, kept in the transaction of each
+    // row: one per problem row still a problem, none for rows that landed.
+    let copies: Vec<serde_json::Value> = stack
+        .aws
+        .scan_json(&stack.tables.ledger)
+        .await?
+        .into_iter()
+        .filter(|i| i["integration_id"] == "int_a#problems")
+        .collect();
+    let mut copied: Vec<&str> = copies
+        .iter()
+        .filter_map(|c| c["row_event_id"].as_str())
+        .collect();
+    copied.sort_unstable();
+    assert_eq!(
+        copied,
+        vec!["evt_f1", "evt_n1", "evt_r1", "evt_s1"],
+        "evt_s2 and evt_f2 landed and dropped their copies, evt_l2 stayed landed, evt_f1's \
+         second failure and evt_r1's redelivery replaced their copy: {copies:?}"
+    );
+    let copy = |event: &str| {
+        copies
+            .iter()
+            .find(|c| c["row_event_id"] == event)
+            .expect("a copy")
+    };
+    assert_eq!(copy("evt_f1")["recorded_at"], json!(at(5).to_rfc3339()));
+    assert_eq!(
+        copy("evt_r1")["expires_at"],
+        json!((at(3) + chrono::Duration::days(30)).timestamp()),
+        "a landed-with-a-remark copy expires with its row"
+    );
+    for event in ["evt_f1", "evt_s1"] {
+        let c = copy(event);
+        assert!(c.get("expires_at").is_none(), "{event} needs action: {c}");
+        assert!(c.get("event").is_none(), "the event stays on the row: {c}");
+    }
     assert_eq!(
         dynamo.counts_since(&a, at(24)).await?,
         memory.counts_since(&a, at(24)).await?,
@@ -792,6 +830,7 @@ async fn the_ledger_summaries_and_indexes_agree_with_its_rows() -> anyhow::Resul
         "a row needing action stays: {s1}"
     );
     assert!(item("evt_f2").await?.unwrap().get("needs_action").is_none());
+    assert!(item("evt_f2").await?.unwrap().get("problem_copy").is_none());
     assert_eq!(
         dynamo
             .entry(&a, &EventId::parse("evt_f1")?)

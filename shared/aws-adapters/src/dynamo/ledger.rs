@@ -15,8 +15,14 @@
 //! - **`needs-action`**, a sparse index: only skipped and failed rows that kept their event
 //!   carry `needs_action` (`{skipped|failed}#{recorded_at}#{event_id}`). A row that lands
 //!   is rewritten without it and leaves the index. Replay and the nightly re-drive read it.
-//! - **`problems`**, a sparse index of rows a status shows (failed, skipped, landed with a
-//!   remark) keyed `{push_type}#{recorded_at}#{event_id}`: the most recent few per push type.
+//! - **Problem copies**, partition `{integration}#problems`: for every row a status lists
+//!   (failed, skipped, landed with a remark) a copy of what the status shows (never the
+//!   event itself) keyed `problem#{push_type}#{recorded_at}#{event_id}`, so "the five most
+//!   recent problems of a push type" is a key read (a descending Query with `Limit 5`), not
+//!   an index read. The copy is put, and the row's previous copy (its key is kept on the
+//!   row as `problem_copy`) deleted, in the same transaction as the row: a row that lands
+//!   leaves no copy, a redelivery leaves one. A landed-with-a-remark copy expires with its
+//!   row.
 //! - **Expiry**: landed rows carry `expires_at` (epoch seconds, DynamoDB TTL) after the
 //!   retention (`HONA_LEDGER_RETENTION_DAYS`, default 90); skipped and failed rows and the
 //!   summaries have none and stay.
@@ -25,7 +31,7 @@ use super::{Item, cursor_key, get_bool, get_n, get_s, key_cursor, n, s, store_er
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Put, PutRequest, TransactWriteItem, Update, WriteRequest,
+    AttributeValue, Delete, Put, PutRequest, TransactWriteItem, Update, WriteRequest,
 };
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use futures::StreamExt;
@@ -52,8 +58,6 @@ pub struct DynamoLedger {
 pub const DEFAULT_RETENTION_DAYS: u32 = 90;
 /// The sparse index of rows still needing action.
 pub const NEEDS_ACTION_INDEX: &str = "needs-action";
-/// The sparse index of rows a status lists as problems.
-pub const PROBLEMS_INDEX: &str = "problems";
 /// Day count records are read for the last 24 hours only; kept a little longer.
 const DAY_RECORD_DAYS: i64 = 3;
 /// Writes of one row retried when another write to it came in between.
@@ -114,6 +118,20 @@ fn summary_partition(integration: &str) -> String {
     format!("{integration}#summary")
 }
 
+fn problems_partition(integration: &str) -> String {
+    format!("{integration}#problems")
+}
+
+/// The sort key of a row's problem copy: newest last within a push type.
+fn problem_copy_key(entry: &LedgerEntry) -> String {
+    format!(
+        "problem#{}#{}#{}",
+        entry.push_type.as_str(),
+        stamp(entry.recorded_at),
+        entry.event_id
+    )
+}
+
 fn summary_key(push_type: &str) -> String {
     format!("sum#{push_type}")
 }
@@ -153,22 +171,47 @@ pub fn row_item(entry: &LedgerEntry, retention: Duration) -> Item {
         );
     }
     if is_problem(entry) {
-        item.insert(
-            "problem_key".into(),
-            s(format!(
-                "{}#{at}#{}",
-                entry.push_type.as_str(),
-                entry.event_id
-            )),
-        );
+        item.insert("problem_copy".into(), s(problem_copy_key(entry)));
     }
-    if matches!(entry.outcome, Outcome::Landed { .. }) {
-        item.insert(
-            "expires_at".into(),
-            n((entry.recorded_at + retention).timestamp()),
-        );
+    if let Some(expiry) = expiry(entry, retention) {
+        item.insert("expires_at".into(), expiry);
     }
     item
+}
+
+/// A landed row's expiry (skipped and failed rows stay).
+fn expiry(entry: &LedgerEntry, retention: Duration) -> Option<AttributeValue> {
+    matches!(entry.outcome, Outcome::Landed { .. })
+        .then(|| n((entry.recorded_at + retention).timestamp()))
+}
+
+/// The problem copy of a row a status lists (`None` for a row it does not): what the
+/// status shows, without the event (personal data stays on the row alone), expiring with
+/// the row.
+pub fn problem_copy(entry: &LedgerEntry, retention: Duration) -> Option<Item> {
+    if !is_problem(entry) {
+        return None;
+    }
+    let mut item = plain_row(entry);
+    item.remove("event");
+    item.insert(
+        "integration_id".into(),
+        s(problems_partition(entry.integration_id.as_str())),
+    );
+    item.insert("event_id".into(), s(problem_copy_key(entry)));
+    item.insert("row_event_id".into(), s(entry.event_id.as_str()));
+    if let Some(expiry) = expiry(entry, retention) {
+        item.insert("expires_at".into(), expiry);
+    }
+    Some(item)
+}
+
+/// A problem copy read back as the entry it copies (without its event).
+fn parse_problem_copy(item: &Item, integration: &IntegrationId) -> Option<LedgerEntry> {
+    let mut row = item.clone();
+    row.insert("integration_id".into(), s(integration.as_str()));
+    row.insert("event_id".into(), item.get("row_event_id")?.clone());
+    parse_entry(&row)
 }
 
 fn plain_row(entry: &LedgerEntry) -> Item {
@@ -222,6 +265,8 @@ struct Previous {
     recorded_at_raw: String,
     recorded_at: DateTime<Utc>,
     push_type: String,
+    /// The sort key of the row's problem copy, when it has one.
+    problem_copy: Option<String>,
 }
 
 /// Count changes per summary record (sort key) and attribute.
@@ -236,7 +281,7 @@ impl DynamoLedger {
             .key("integration_id", s(entry.integration_id.as_str()))
             .key("event_id", s(entry.event_id.as_str()))
             .consistent_read(true)
-            .projection_expression("outcome, recorded_at, push_type")
+            .projection_expression("outcome, recorded_at, push_type, problem_copy")
             .send()
             .await
             .map_err(|e| store_error("ledger", "get", e))?;
@@ -247,11 +292,13 @@ impl DynamoLedger {
                 recorded_at: parse_time(&raw).unwrap_or_default(),
                 recorded_at_raw: raw,
                 push_type: get_s(item, "push_type").unwrap_or_default().to_owned(),
+                problem_copy: get_s(item, "problem_copy").map(str::to_owned),
             }
         }))
     }
 
-    /// The row's put and the summary updates, as one transaction.
+    /// The row's put, its problem copy's put and its previous copy's delete, and the
+    /// summary updates, as one transaction.
     fn transaction(
         &self,
         entry: &LedgerEntry,
@@ -275,6 +322,30 @@ impl DynamoLedger {
                 .put(put.build().map_err(build)?)
                 .build(),
         ];
+        let copy = problem_copy(entry, self.retention);
+        let copy_key = copy.as_ref().map(|_| problem_copy_key(entry));
+        let copies = problems_partition(entry.integration_id.as_str());
+        // A transaction touches an item once: a copy put again under the same key
+        // (a redelivery) overwrites it, never puts and deletes it.
+        if let Some(old) = previous.and_then(|p| p.problem_copy.clone())
+            && copy_key.as_deref() != Some(old.as_str())
+        {
+            let delete = Delete::builder()
+                .table_name(&self.table)
+                .key("integration_id", s(copies))
+                .key("event_id", s(old))
+                .build()
+                .map_err(build)?;
+            items.push(TransactWriteItem::builder().delete(delete).build());
+        }
+        if let Some(copy) = copy {
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(copy))
+                .build()
+                .map_err(build)?;
+            items.push(TransactWriteItem::builder().put(put).build());
+        }
         let (push, outcome) = (entry.push_type.as_str(), entry.outcome.name());
         let mut deltas = Deltas::new();
         let mut add = |key: String, attribute: String, by: i64| {
@@ -498,15 +569,20 @@ impl DynamoLedger {
     }
 
     /// Rewrites rows recorded before the summaries and indexes existed (or seeds a
-    /// benchmark): each row as [`Ledger::record`] would write it now (index keys, expiry),
-    /// and the integration's summaries and day counts set from those rows. Batch writes,
-    /// not transactions: run it while the integration's events are not flowing (it
-    /// overwrites the summaries with what the given rows add up to).
+    /// benchmark): each row as [`Ledger::record`] would write it now (index keys, expiry,
+    /// problem copy), and the integration's summaries and day counts set from those rows.
+    /// Batch writes, not transactions: run it while the integration's events are not
+    /// flowing (it overwrites the summaries with what the given rows add up to).
     pub async fn rewrite(&self, entries: &[LedgerEntry]) -> Result<(), StoreError> {
         let mut items: Vec<Item> = entries
             .iter()
             .map(|e| row_item(e, self.retention))
             .collect();
+        items.extend(
+            entries
+                .iter()
+                .filter_map(|e| problem_copy(e, self.retention)),
+        );
         let mut by_integration: BTreeMap<&str, Vec<LedgerEntry>> = BTreeMap::new();
         for e in entries {
             by_integration
@@ -655,17 +731,20 @@ impl LedgerHistory for DynamoLedger {
             .client
             .query()
             .table_name(&self.table)
-            .index_name(PROBLEMS_INDEX)
-            .key_condition_expression("integration_id = :i AND begins_with(problem_key, :p)")
-            .expression_attribute_values(":i", s(integration.as_str()))
-            .expression_attribute_values(":p", s(format!("{}#", push_type.as_str())))
+            .key_condition_expression("integration_id = :i AND begins_with(event_id, :p)")
+            .expression_attribute_values(":i", s(problems_partition(integration.as_str())))
+            .expression_attribute_values(":p", s(format!("problem#{}#", push_type.as_str())))
             .scan_index_forward(false)
             .limit(limit.max(1) as i32)
             .send()
             .await
             .map_err(|e| store_error("ledger", "query", e))?;
         self.reads.add(1, out.scanned_count().max(0) as u64);
-        Ok(out.items().iter().filter_map(parse_entry).collect())
+        Ok(out
+            .items()
+            .iter()
+            .filter_map(|item| parse_problem_copy(item, integration))
+            .collect())
     }
 
     async fn entry(
