@@ -19,7 +19,9 @@ use crate::lenient::describe_json_error;
 use crate::model::*;
 use crate::pagination::{next_link, rebase_on_origin};
 use crate::tokens::TokenManager;
-use crate::transport::{ApiRequest, RawResponse, Transport, describe_reqwest_error};
+use crate::transport::{
+    ApiRequest, RawResponse, Transport, describe_reqwest_error, timeout_before,
+};
 
 pub type Result<T> = std::result::Result<T, MyCaseError>;
 
@@ -335,7 +337,7 @@ impl MyCaseClient {
             cause: "not an absolute URL".into(),
         })?;
         let headers = upload_headers(target, content_length)?;
-        let timeout = self.upload_timeout()?;
+        let timeout = timeout_before(self.deadline, UPLOAD_TIMEOUT)?;
         let started = Instant::now();
         let sent = self
             .transport
@@ -351,18 +353,6 @@ impl MyCaseClient {
             Ok(resp) => upload_answer(resp, content_length, elapsed_ms).await,
             Err(e) => Err(upload_not_sent(e, timeout, content_length, elapsed_ms)),
         }
-    }
-
-    /// How long the PUT may take: [`UPLOAD_TIMEOUT`], cut short by the invocation's deadline.
-    fn upload_timeout(&self) -> Result<Duration> {
-        let Some(deadline) = self.deadline else {
-            return Ok(UPLOAD_TIMEOUT);
-        };
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(MyCaseError::DeadlineReached);
-        }
-        Ok(left.min(UPLOAD_TIMEOUT))
     }
 
     // -- Plumbing -------------------------------------------------------------------------------
