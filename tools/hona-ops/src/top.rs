@@ -214,10 +214,9 @@ impl Top {
             "function", "requests", "429s", "waited (budget)", "mean wait", "cold starts"
         );
         for (function, row) in &self.functions {
-            let mean = if row.permits_waited == 0 {
-                "-".to_owned()
-            } else {
-                format!("{} ms", row.permit_wait_ms / row.permits_waited)
+            let mean = match row.permit_wait_ms.checked_div(row.permits_waited) {
+                Some(ms) => format!("{ms} ms"),
+                None => "-".to_owned(),
             };
             let _ = writeln!(
                 out,
