@@ -173,11 +173,7 @@ impl Documents {
         file: CheckedFile,
     ) -> Result<Pushed, PushError> {
         let size = file.size;
-        let put_until = ctx
-            .deadline
-            .at
-            .checked_sub(PUT_MARGIN)
-            .unwrap_or(ctx.deadline.at);
+        let put_until = ctx.deadline.before(PUT_MARGIN);
         let started = std::time::Instant::now();
         let put = tokio::time::timeout_at(put_until, mycase.upload(&slot.target, file.body, size));
         match put.await {
