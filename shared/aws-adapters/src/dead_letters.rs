@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 use aws_sdk_sqs::Client;
-use aws_sdk_sqs::types::MessageAttributeValue;
+use aws_sdk_sqs::types::{MessageAttributeValue, MessageSystemAttributeName};
 use hona_domain::ports::{DeadLetter, DeadLetters};
 use hona_domain::{Reason, StoreError};
 use std::hash::{Hash, Hasher};
@@ -147,71 +147,61 @@ impl DeadLetterQueue {
     /// Receives up to `max` messages, holding each for `hold` seconds (0: a peek that
     /// makes them visible again at once).
     async fn receive(&self, max: usize, hold: i32) -> Result<Vec<DeadLetterMessage>, StoreError> {
-        use aws_sdk_sqs::types::MessageSystemAttributeName;
         let mut seen = std::collections::HashSet::new();
         let mut out = Vec::new();
         let mut empty_polls = 0;
         while out.len() < max && empty_polls < 2 {
-            let batch = self
-                .client
-                .receive_message()
-                .queue_url(&self.url)
-                .max_number_of_messages(((max - out.len()).min(10)) as i32)
-                .visibility_timeout(30)
-                .wait_time_seconds(1)
-                .message_attribute_names("All")
-                .message_system_attribute_names(MessageSystemAttributeName::All)
-                .send()
-                .await
-                .map_err(|e| queue_error("receive", e))?;
-            let messages = batch.messages();
+            let messages = self.receive_batch((max - out.len()).min(10)).await?;
             if messages.is_empty() {
                 empty_polls += 1;
                 continue;
             }
-            for m in messages {
-                let id = m.message_id().unwrap_or_default().to_owned();
-                if !seen.insert(id.clone()) {
-                    continue;
+            for m in &messages {
+                let letter = dead_letter(m);
+                // SQS may hand the same message out twice in one listing: keep it once.
+                if seen.insert(letter.message_id.clone()) {
+                    out.push(letter);
                 }
-                let attr = |name: &str| {
-                    m.message_attributes()
-                        .and_then(|a| a.get(name))
-                        .and_then(|v| v.string_value())
-                        .map(str::to_owned)
-                };
-                let system = |name: MessageSystemAttributeName| {
-                    m.attributes().and_then(|a| a.get(&name)).cloned()
-                };
-                out.push(DeadLetterMessage {
-                    message_id: id,
-                    receipt_handle: m.receipt_handle().unwrap_or_default().to_owned(),
-                    body: m.body().unwrap_or_default().to_owned(),
-                    reason: attr("hona.reason").map(Reason::from),
-                    detail: attr("hona.detail"),
-                    event_id: attr("hona.event_id"),
-                    integration_id: attr("hona.integration_id"),
-                    group: system(MessageSystemAttributeName::MessageGroupId),
-                    receive_count: system(MessageSystemAttributeName::ApproximateReceiveCount)
-                        .and_then(|c| c.parse().ok())
-                        .unwrap_or(0),
-                });
             }
         }
         if hold == 0 {
-            for m in &out {
-                // Visible again for the next reader: listing must not hide anything.
-                let _ = self
-                    .client
-                    .change_message_visibility()
-                    .queue_url(&self.url)
-                    .receipt_handle(&m.receipt_handle)
-                    .visibility_timeout(0)
-                    .send()
-                    .await;
-            }
+            self.make_visible(&out).await;
         }
         Ok(out)
+    }
+
+    /// One `ReceiveMessage` of up to `n` (at most 10) messages, with every attribute.
+    async fn receive_batch(
+        &self,
+        n: usize,
+    ) -> Result<Vec<aws_sdk_sqs::types::Message>, StoreError> {
+        let batch = self
+            .client
+            .receive_message()
+            .queue_url(&self.url)
+            .max_number_of_messages(n as i32)
+            .visibility_timeout(30)
+            .wait_time_seconds(1)
+            .message_attribute_names("All")
+            .message_system_attribute_names(MessageSystemAttributeName::All)
+            .send()
+            .await
+            .map_err(|e| queue_error("receive", e))?;
+        Ok(batch.messages.unwrap_or_default())
+    }
+
+    /// Visible again for the next reader: listing must not hide anything.
+    async fn make_visible(&self, messages: &[DeadLetterMessage]) {
+        for m in messages {
+            let _ = self
+                .client
+                .change_message_visibility()
+                .queue_url(&self.url)
+                .receipt_handle(&m.receipt_handle)
+                .visibility_timeout(0)
+                .send()
+                .await;
+        }
     }
 
     /// Lists up to `max` messages without taking them off the queue.
@@ -261,5 +251,31 @@ impl DeadLetterQueue {
             .await
             .map_err(|e| queue_error("delete", e))?;
         Ok(())
+    }
+}
+
+/// A dead-lettered message as the operator sees it: Hona's own attributes (why it was
+/// dead-lettered, for which event and integration) and how often SQS delivered it.
+fn dead_letter(m: &aws_sdk_sqs::types::Message) -> DeadLetterMessage {
+    let attr = |name: &str| {
+        m.message_attributes()
+            .and_then(|a| a.get(name))
+            .and_then(|v| v.string_value())
+            .map(str::to_owned)
+    };
+    let system =
+        |name: MessageSystemAttributeName| m.attributes().and_then(|a| a.get(&name)).cloned();
+    DeadLetterMessage {
+        message_id: m.message_id().unwrap_or_default().to_owned(),
+        receipt_handle: m.receipt_handle().unwrap_or_default().to_owned(),
+        body: m.body().unwrap_or_default().to_owned(),
+        reason: attr("hona.reason").map(Reason::from),
+        detail: attr("hona.detail"),
+        event_id: attr("hona.event_id"),
+        integration_id: attr("hona.integration_id"),
+        group: system(MessageSystemAttributeName::MessageGroupId),
+        receive_count: system(MessageSystemAttributeName::ApproximateReceiveCount)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0),
     }
 }

@@ -56,21 +56,7 @@ impl MyCaseConnector {
         {
             return Ok(client.clone());
         }
-        let app = self
-            .app
-            .get_or_try_init(|| async {
-                load_oauth_app(&self.secrets, &self.names.oauth_client_secret()).await
-            })
-            .await
-            .map_err(|e| {
-                PushError::transient(
-                    Reason::OauthClientUnavailable,
-                    format!(
-                        "The MyCase OAuth client credentials could not be read: {}",
-                        e.message()
-                    ),
-                )
-            })?;
+        let app = oauth_app(&self.app, &self.secrets, &self.names).await?;
         let id = integration.id.as_str();
         let store = SecretsTokenStore::new(self.secrets.clone(), self.names.tokens_secret(id));
         let lease =
@@ -147,21 +133,28 @@ impl MyCaseOAuthApp {
     }
 
     async fn app(&self) -> Result<&OAuthApp, PushError> {
-        self.app
-            .get_or_try_init(|| async {
-                load_oauth_app(&self.secrets, &self.names.oauth_client_secret()).await
-            })
-            .await
-            .map_err(|e| {
-                PushError::transient(
-                    Reason::OauthClientUnavailable,
-                    format!(
-                        "The MyCase OAuth client credentials could not be read: {}",
-                        e.message()
-                    ),
-                )
-            })
+        oauth_app(&self.app, &self.secrets, &self.names).await
     }
+}
+
+/// The MyCase OAuth app's credentials, read from Secrets Manager on first use into `app`
+/// and kept there for the life of the instance.
+async fn oauth_app<'a>(
+    app: &'a OnceCell<OAuthApp>,
+    secrets: &aws_sdk_secretsmanager::Client,
+    names: &ResourceNames,
+) -> Result<&'a OAuthApp, PushError> {
+    app.get_or_try_init(|| async { load_oauth_app(secrets, &names.oauth_client_secret()).await })
+        .await
+        .map_err(|e| {
+            PushError::transient(
+                Reason::OauthClientUnavailable,
+                format!(
+                    "The MyCase OAuth client credentials could not be read: {}",
+                    e.message()
+                ),
+            )
+        })
 }
 
 #[async_trait]

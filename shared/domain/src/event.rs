@@ -165,87 +165,138 @@ pub fn parse_event<D: DeserializeOwned>(
     body: &str,
     accepts: &[EventType],
 ) -> Result<Event<D>, BadInput> {
-    let value: serde_json::Value = serde_json::from_str(body).map_err(|e| BadInput {
+    let value = parse_event_object(body)?;
+    let trace = Trace::read(&value);
+    let (event_type, shown_type) = read_event_type(&value, accepts, &trace)?;
+    let event: Event<D> = deserialize_event(value, &shown_type, &trace)?;
+    if event_type.is_case_scoped() && event.project.is_none() {
+        return Err(trace.refuse(
+            BadInputReason::MissingField,
+            "missing field `project` (required on case-scoped events)".into(),
+            Some(shown_type),
+        ));
+    }
+    Ok(event)
+}
+
+/// The body as a JSON object, out of its EventBridge envelope if it has one.
+///
+/// Nothing is known about the event yet, so a refusal here carries no ids.
+fn parse_event_object(body: &str) -> Result<serde_json::Value, BadInput> {
+    let untraced = |detail: String| BadInput {
         reason: BadInputReason::InvalidJson,
+        detail,
+        event_id: None,
+        integration_id: None,
+        event_type: None,
+    };
+    let value: serde_json::Value = serde_json::from_str(body).map_err(|e| {
         // serde_json's syntax errors give a position, never the text itself.
-        detail: format!(
+        untraced(format!(
             "body is not JSON ({:?} error at line {} column {})",
             e.classify(),
             e.line(),
             e.column()
-        ),
-        event_id: None,
-        integration_id: None,
-        event_type: None,
+        ))
     })?;
     let value = unwrap_eventbridge(value);
-    let Some(object) = value.as_object() else {
-        return Err(BadInput {
-            reason: BadInputReason::InvalidJson,
-            detail: "body is JSON but not an object".into(),
-            event_id: None,
-            integration_id: None,
-            event_type: None,
-        });
-    };
+    if !value.is_object() {
+        return Err(untraced("body is JSON but not an object".into()));
+    }
+    Ok(value)
+}
 
-    // Read what ids we can before the full parse, so even a refused event can be
-    // traced in the ledger and the dead letter.
-    let event_id = object
-        .get("id")
-        .and_then(|v| v.as_str())
-        .and_then(|s| EventId::parse(s).ok());
-    let integration_id = object
-        .get("integration_id")
-        .and_then(|v| v.as_str())
-        .and_then(|s| IntegrationId::parse(s).ok());
-    let bad = |reason, detail: String, event_type: Option<String>| BadInput {
-        reason,
-        detail,
-        event_id: event_id.clone(),
-        integration_id: integration_id.clone(),
-        event_type,
-    };
+/// The ids read from an event before its full parse, so even a refused event can be
+/// traced in the ledger and the dead letter.
+struct Trace {
+    event_id: Option<EventId>,
+    integration_id: Option<IntegrationId>,
+}
 
+impl Trace {
+    fn read(object: &serde_json::Value) -> Self {
+        let text = |key: &str| object.get(key).and_then(|v| v.as_str());
+        Self {
+            event_id: text("id").and_then(|s| EventId::parse(s).ok()),
+            integration_id: text("integration_id").and_then(|s| IntegrationId::parse(s).ok()),
+        }
+    }
+
+    /// The refusal of this event, carrying whatever ids it had.
+    fn refuse(
+        &self,
+        reason: BadInputReason,
+        detail: String,
+        event_type: Option<String>,
+    ) -> BadInput {
+        BadInput {
+            reason,
+            detail,
+            event_id: self.event_id.clone(),
+            integration_id: self.integration_id.clone(),
+            event_type,
+        }
+    }
+}
+
+/// The event's type, if it is one this function handles, with the spelling that is
+/// safe to echo in logs and dead letters.
+fn read_event_type(
+    object: &serde_json::Value,
+    accepts: &[EventType],
+    trace: &Trace,
+) -> Result<(EventType, String), BadInput> {
     let raw_type = match object.get("type") {
         None => {
-            return Err(bad(
+            return Err(trace.refuse(
                 BadInputReason::MissingField,
                 "missing field `type`".into(),
                 None,
             ));
         }
-        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::String(s)) => s,
         Some(_) => {
-            return Err(bad(
+            return Err(trace.refuse(
                 BadInputReason::InvalidField,
                 "`type` must be a string".into(),
                 None,
             ));
         }
     };
-    // An unknown type string is bounded and sanitised before it is echoed anywhere.
-    let shown_type: String = raw_type
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '_')
-        .take(64)
-        .collect();
-    let Some(event_type) = EventType::parse(&raw_type) else {
-        return Err(bad(
+    let shown_type = shown_type(raw_type);
+    let Some(event_type) = EventType::parse(raw_type) else {
+        return Err(trace.refuse(
             BadInputReason::UnknownType,
             format!("unknown event type `{shown_type}`"),
             Some(shown_type),
         ));
     };
     if !accepts.contains(&event_type) {
-        return Err(bad(
+        return Err(trace.refuse(
             BadInputReason::UnsupportedType,
             format!("`{event_type}` is not handled by this function"),
             Some(shown_type),
         ));
     }
+    Ok((event_type, shown_type))
+}
 
-    let event: Event<D> = serde_path_to_error::deserialize(value).map_err(|e| {
+/// An unknown type string is bounded and sanitised before it is echoed anywhere.
+fn shown_type(raw_type: &str) -> String {
+    raw_type
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '_')
+        .take(64)
+        .collect()
+}
+
+/// The full parse into the push's event, refusing with the path of the first bad field.
+fn deserialize_event<D: DeserializeOwned>(
+    value: serde_json::Value,
+    shown_type: &str,
+    trace: &Trace,
+) -> Result<Event<D>, BadInput> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let message = e.inner().to_string();
         // serde's "invalid type/value" messages quote the offending value, which may
@@ -266,17 +317,8 @@ pub fn parse_event<D: DeserializeOwned>(
                 format!("invalid value at `{path}`"),
             )
         };
-        bad(reason, detail, Some(shown_type.clone()))
-    })?;
-
-    if event_type.is_case_scoped() && event.project.is_none() {
-        return Err(bad(
-            BadInputReason::MissingField,
-            "missing field `project` (required on case-scoped events)".into(),
-            Some(shown_type),
-        ));
-    }
-    Ok(event)
+        trace.refuse(reason, detail, Some(shown_type.to_owned()))
+    })
 }
 
 /// `missing field `x`` → `x`. serde's wording for this error is stable.

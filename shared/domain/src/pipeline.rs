@@ -46,6 +46,12 @@ impl Deadline {
         self.at
             .saturating_duration_since(tokio::time::Instant::now())
     }
+
+    /// The instant `margin` before the deadline (the deadline itself if the clock cannot
+    /// go that far back): work stopped then still has time to record why it stopped.
+    pub fn before(&self, margin: Duration) -> tokio::time::Instant {
+        self.at.checked_sub(margin).unwrap_or(self.at)
+    }
 }
 
 /// What a push gets to work with for one event.

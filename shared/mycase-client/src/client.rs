@@ -19,7 +19,9 @@ use crate::lenient::describe_json_error;
 use crate::model::*;
 use crate::pagination::{next_link, rebase_on_origin};
 use crate::tokens::TokenManager;
-use crate::transport::{ApiRequest, RawResponse, Transport, describe_reqwest_error};
+use crate::transport::{
+    ApiRequest, RawResponse, Transport, describe_reqwest_error, timeout_before,
+};
 
 pub type Result<T> = std::result::Result<T, MyCaseError>;
 
@@ -334,42 +336,8 @@ impl MyCaseClient {
             what: "upload URL",
             cause: "not an absolute URL".into(),
         })?;
-        let mut headers = HeaderMap::new();
-        for (name, value) in &target.put_headers {
-            let name =
-                HeaderName::from_bytes(name.as_bytes()).map_err(|_| MyCaseError::Decode {
-                    what: "upload headers",
-                    cause: "invalid header name".into(),
-                })?;
-            // We set the length ourselves, and our credentials never go to S3.
-            if name == CONTENT_LENGTH || name == AUTHORIZATION || name == HOST {
-                continue;
-            }
-            let value = HeaderValue::from_str(value).map_err(|_| MyCaseError::Decode {
-                what: "upload headers",
-                cause: "invalid header value".into(),
-            })?;
-            headers.insert(name, value);
-        }
-        if !headers.contains_key(CONTENT_TYPE) {
-            headers.insert(
-                CONTENT_TYPE,
-                HeaderValue::from_static("application/octet-stream"),
-            );
-        }
-        // An explicit length makes hyper send a fixed-length body: S3 refuses chunked PUTs.
-        headers.insert(CONTENT_LENGTH, HeaderValue::from(content_length));
-
-        let timeout = match self.deadline {
-            Some(d) => {
-                let left = d.saturating_duration_since(Instant::now());
-                if left.is_zero() {
-                    return Err(MyCaseError::DeadlineReached);
-                }
-                left.min(UPLOAD_TIMEOUT)
-            }
-            None => UPLOAD_TIMEOUT,
-        };
+        let headers = upload_headers(target, content_length)?;
+        let timeout = timeout_before(self.deadline, UPLOAD_TIMEOUT)?;
         let started = Instant::now();
         let sent = self
             .transport
@@ -381,43 +349,10 @@ impl MyCaseClient {
             .send()
             .await;
         let elapsed_ms = started.elapsed().as_millis() as u64;
-        let resp = match sent {
-            Ok(resp) => resp,
-            Err(e) => {
-                if e.is_timeout() && timeout < UPLOAD_TIMEOUT {
-                    tracing::warn!(
-                        bytes = content_length,
-                        elapsed_ms,
-                        "upload stopped at the deadline"
-                    );
-                    return Err(MyCaseError::DeadlineReached);
-                }
-                let cause = describe_reqwest_error(e);
-                tracing::warn!(bytes = content_length, elapsed_ms, cause = %cause, "upload failed");
-                return Err(MyCaseError::Unavailable {
-                    status: None,
-                    attempts: 1,
-                    cause,
-                });
-            }
-        };
-        let status = resp.status().as_u16();
-        // S3's error bodies are small; a success body is empty or ignorable.
-        let text = resp.text().await.unwrap_or_default();
-        if (200..300).contains(&status) {
-            tracing::info!(
-                method = "PUT",
-                route = "presigned upload",
-                status,
-                bytes = content_length,
-                elapsed_ms,
-                "upload done"
-            );
-            return Ok(());
+        match sent {
+            Ok(resp) => upload_answer(resp, content_length, elapsed_ms).await,
+            Err(e) => Err(upload_not_sent(e, timeout, content_length, elapsed_ms)),
         }
-        let code = s3_error_code(&text).unwrap_or_default();
-        tracing::warn!(method = "PUT", route = "presigned upload", status, code = %code, elapsed_ms, "upload refused");
-        Err(MyCaseError::Upload { status, code })
     }
 
     // -- Plumbing -------------------------------------------------------------------------------
@@ -568,6 +503,86 @@ fn s3_error_code(body: &str) -> Option<String> {
     // Codes are short identifiers; anything else is not worth keeping (or logging).
     (!code.is_empty() && code.len() <= 64 && code.chars().all(|c| c.is_ascii_alphanumeric()))
         .then(|| code.to_owned())
+}
+
+/// The PUT's headers: the target's `put_headers` as MyCase gave them, a default
+/// `Content-Type`, and our own `Content-Length`.
+fn upload_headers(target: &UploadTarget, content_length: u64) -> Result<HeaderMap> {
+    let mut headers = HeaderMap::new();
+    for (name, value) in &target.put_headers {
+        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| MyCaseError::Decode {
+            what: "upload headers",
+            cause: "invalid header name".into(),
+        })?;
+        // We set the length ourselves, and our credentials never go to S3.
+        if name == CONTENT_LENGTH || name == AUTHORIZATION || name == HOST {
+            continue;
+        }
+        let value = HeaderValue::from_str(value).map_err(|_| MyCaseError::Decode {
+            what: "upload headers",
+            cause: "invalid header value".into(),
+        })?;
+        headers.insert(name, value);
+    }
+    if !headers.contains_key(CONTENT_TYPE) {
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/octet-stream"),
+        );
+    }
+    // An explicit length makes hyper send a fixed-length body: S3 refuses chunked PUTs.
+    headers.insert(CONTENT_LENGTH, HeaderValue::from(content_length));
+    Ok(headers)
+}
+
+/// A PUT that got no answer: stopped at the deadline (when the deadline, not
+/// [`UPLOAD_TIMEOUT`], set the timeout), or S3 could not be reached.
+fn upload_not_sent(
+    e: reqwest::Error,
+    timeout: Duration,
+    content_length: u64,
+    elapsed_ms: u64,
+) -> MyCaseError {
+    if e.is_timeout() && timeout < UPLOAD_TIMEOUT {
+        tracing::warn!(
+            bytes = content_length,
+            elapsed_ms,
+            "upload stopped at the deadline"
+        );
+        return MyCaseError::DeadlineReached;
+    }
+    let cause = describe_reqwest_error(e);
+    tracing::warn!(bytes = content_length, elapsed_ms, cause = %cause, "upload failed");
+    MyCaseError::Unavailable {
+        status: None,
+        attempts: 1,
+        cause,
+    }
+}
+
+/// S3's answer to the PUT: any 2xx is done; otherwise its error code, read from the body.
+async fn upload_answer(
+    resp: reqwest::Response,
+    content_length: u64,
+    elapsed_ms: u64,
+) -> Result<()> {
+    let status = resp.status().as_u16();
+    // S3's error bodies are small; a success body is empty or ignorable.
+    let text = resp.text().await.unwrap_or_default();
+    if (200..300).contains(&status) {
+        tracing::info!(
+            method = "PUT",
+            route = "presigned upload",
+            status,
+            bytes = content_length,
+            elapsed_ms,
+            "upload done"
+        );
+        return Ok(());
+    }
+    let code = s3_error_code(&text).unwrap_or_default();
+    tracing::warn!(method = "PUT", route = "presigned upload", status, code = %code, elapsed_ms, "upload refused");
+    Err(MyCaseError::Upload { status, code })
 }
 
 #[cfg(test)]

@@ -119,86 +119,109 @@ impl Transport {
         loop {
             attempt += 1;
             acquire_before(&self.limiter, deadline).await?;
-            let timeout = match deadline {
-                Some(d) => {
-                    let left = d.saturating_duration_since(Instant::now());
-                    if left.is_zero() {
-                        return Err(MyCaseError::DeadlineReached);
-                    }
-                    left.min(self.request_timeout)
-                }
-                None => self.request_timeout,
+            let timeout = timeout_before(deadline, self.request_timeout)?;
+            let failed = match self.attempt(req, timeout, attempt).await? {
+                Attempt::Answered(resp) => return Ok(resp),
+                Attempt::Failed(failed) => failed,
             };
-            let started = Instant::now();
-            crate::metrics::request_sent();
-            let outcome = self.send_once(req, timeout).await;
-            if let Ok(resp) = &outcome {
-                crate::metrics::answered(resp.status);
-            }
-            let elapsed_ms = started.elapsed().as_millis() as u64;
+            self.wait_to_retry(req, deadline, (attempt, max_attempts), failed)
+                .await?;
+        }
+    }
 
-            let (status, retry_after, cause) = match outcome {
-                Ok(resp) if !is_retryable_status(resp.status) => {
-                    tracing::debug!(
-                        method = %req.method, route = req.route, status = resp.status,
-                        attempt, elapsed_ms, "MyCase request done"
-                    );
-                    return Ok(resp);
-                }
-                Ok(resp) => {
-                    let retry_after = resp
-                        .headers
-                        .get(RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| parse_retry_after(v, chrono::Utc::now()));
-                    (
-                        Some(resp.status),
-                        retry_after,
-                        format!("HTTP {}", resp.status),
-                    )
-                }
-                Err(e) => {
-                    if e.is_timeout() && timeout < self.request_timeout {
-                        // The attempt was cut short by the caller's deadline, not by MyCase.
-                        tracing::warn!(
-                            method = %req.method, route = req.route, attempt, elapsed_ms,
-                            "MyCase request stopped at the deadline"
-                        );
-                        return Err(MyCaseError::DeadlineReached);
-                    }
-                    let cause = describe_reqwest_error(e);
-                    (None, None, cause)
-                }
-            };
-
-            if attempt >= max_attempts {
-                tracing::warn!(
-                    method = %req.method, route = req.route, status, attempt, elapsed_ms,
-                    cause = %cause, "MyCase request failed; retries exhausted"
+    /// One try: MyCase's answer unless it is one worth retrying (see [`is_retryable_status`]).
+    async fn attempt(
+        &self,
+        req: &ApiRequest<'_>,
+        timeout: Duration,
+        attempt: u32,
+    ) -> Result<Attempt, MyCaseError> {
+        let started = Instant::now();
+        crate::metrics::request_sent();
+        let outcome = self.send_once(req, timeout).await;
+        if let Ok(resp) = &outcome {
+            crate::metrics::answered(resp.status);
+        }
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        let failed = match outcome {
+            Ok(resp) if !is_retryable_status(resp.status) => {
+                tracing::debug!(
+                    method = %req.method, route = req.route, status = resp.status,
+                    attempt, elapsed_ms, "MyCase request done"
                 );
-                return Err(MyCaseError::Unavailable {
-                    status,
-                    attempts: attempt,
-                    cause,
-                });
+                return Ok(Attempt::Answered(resp));
             }
-            let delay = self.retry.delay(attempt, retry_after);
-            if deadline.is_some_and(|d| Instant::now() + delay > d) {
+            Ok(resp) => FailedAttempt {
+                status: Some(resp.status),
+                retry_after: resp
+                    .headers
+                    .get(RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| parse_retry_after(v, chrono::Utc::now())),
+                cause: format!("HTTP {}", resp.status),
+                elapsed_ms,
+            },
+            Err(e) if e.is_timeout() && timeout < self.request_timeout => {
+                // The attempt was cut short by the caller's deadline, not by MyCase.
                 tracing::warn!(
-                    method = %req.method, route = req.route, status, attempt, elapsed_ms,
-                    delay_ms = delay.as_millis() as u64,
-                    "MyCase request failed; no time left before the deadline for a retry"
+                    method = %req.method, route = req.route, attempt, elapsed_ms,
+                    "MyCase request stopped at the deadline"
                 );
                 return Err(MyCaseError::DeadlineReached);
             }
+            Err(e) => FailedAttempt {
+                status: None,
+                retry_after: None,
+                cause: describe_reqwest_error(e),
+                elapsed_ms,
+            },
+        };
+        Ok(Attempt::Failed(failed))
+    }
+
+    /// Sleeps until the next attempt, or says why there is none: the attempts are used
+    /// up, or the wait would end past the caller's deadline.
+    async fn wait_to_retry(
+        &self,
+        req: &ApiRequest<'_>,
+        deadline: Option<Instant>,
+        (attempt, max_attempts): (u32, u32),
+        failed: FailedAttempt,
+    ) -> Result<(), MyCaseError> {
+        let FailedAttempt {
+            status,
+            retry_after,
+            cause,
+            elapsed_ms,
+        } = failed;
+        if attempt >= max_attempts {
+            tracing::warn!(
+                method = %req.method, route = req.route, status, attempt, elapsed_ms,
+                cause = %cause, "MyCase request failed; retries exhausted"
+            );
+            return Err(MyCaseError::Unavailable {
+                status,
+                attempts: attempt,
+                cause,
+            });
+        }
+        let delay = self.retry.delay(attempt, retry_after);
+        if deadline.is_some_and(|d| Instant::now() + delay > d) {
             tracing::warn!(
                 method = %req.method, route = req.route, status, attempt, elapsed_ms,
                 delay_ms = delay.as_millis() as u64,
-                retry_after = retry_after.is_some(), cause = %cause,
-                "MyCase request failed; retrying"
+                "MyCase request failed; no time left before the deadline for a retry"
             );
-            tokio::time::sleep(delay).await;
+            return Err(MyCaseError::DeadlineReached);
         }
+        tracing::warn!(
+            method = %req.method, route = req.route, status, attempt, elapsed_ms,
+            delay_ms = delay.as_millis() as u64,
+            retry_after = retry_after.is_some(), cause = %cause,
+            "MyCase request failed; retrying"
+        );
+        tokio::time::sleep(delay).await;
+        Ok(())
     }
 
     async fn send_once(
@@ -229,6 +252,38 @@ impl Transport {
             body,
         })
     }
+}
+
+/// What one attempt came to.
+enum Attempt {
+    /// MyCase answered with a status not worth retrying (4xx included).
+    Answered(RawResponse),
+    /// A retryable status, a timeout or a connection error.
+    Failed(FailedAttempt),
+}
+
+struct FailedAttempt {
+    status: Option<u16>,
+    /// MyCase's `Retry-After`, when it sent one.
+    retry_after: Option<Duration>,
+    cause: String,
+    elapsed_ms: u64,
+}
+
+/// The timeout for a call: `cap`, cut short by the caller's deadline; none at all once
+/// the deadline has passed.
+pub(crate) fn timeout_before(
+    deadline: Option<Instant>,
+    cap: Duration,
+) -> Result<Duration, MyCaseError> {
+    let Some(deadline) = deadline else {
+        return Ok(cap);
+    };
+    let left = deadline.saturating_duration_since(Instant::now());
+    if left.is_zero() {
+        return Err(MyCaseError::DeadlineReached);
+    }
+    Ok(left.min(cap))
 }
 
 /// Waits for a rate-limit permit, but not past the deadline.

@@ -92,83 +92,90 @@ impl SettingsPatch {
     pub fn from_json(body: &serde_json::Value) -> Result<Self, SettingsError> {
         let obj = body.as_object().ok_or(SettingsError::NotAnObject)?;
         let mut patch = SettingsPatch::default();
-        fn text<'v>(
-            field: &'static str,
-            v: &'v serde_json::Value,
-        ) -> Result<&'v str, SettingsError> {
-            v.as_str().map(str::trim).ok_or(SettingsError::Invalid {
-                field,
-                why: "must be a string",
-            })
-        }
         for (key, value) in obj {
-            match key.as_str() {
-                "log_target" => {
-                    patch.log_target = Some(LogTarget::parse(text("log_target", value)?).ok_or(
-                        SettingsError::Invalid {
-                            field: "log_target",
-                            why: "must be thread or notes",
-                        },
-                    )?)
-                }
-                "time_zone" => {
-                    patch.time_zone = Some(text("time_zone", value)?.parse().map_err(|_| {
-                        SettingsError::Invalid {
-                            field: "time_zone",
-                            why: "must be an IANA zone such as America/Chicago",
-                        }
-                    })?)
-                }
-                "sender_staff_id" => {
-                    patch.sender_staff_id =
-                        Some(value.as_i64().and_then(|n| StaffId::new(n).ok()).ok_or(
-                            SettingsError::Invalid {
-                                field: "sender_staff_id",
-                                why: "must be a MyCase staff id (a positive integer)",
-                            },
-                        )?)
-                }
-                "documents_folder" => {
-                    let folder = if value.is_null() {
-                        None
-                    } else {
-                        let f = text("documents_folder", value)?.trim_matches('/');
-                        (!f.is_empty()).then(|| f.to_owned())
-                    };
-                    patch.documents_folder = Some(folder);
-                }
-                "lead_automation" => {
-                    let mode = match value.as_str() {
-                        None if value.is_null() => None,
-                        Some("none") => None,
-                        Some(m) => {
-                            Some(LeadAutomation::parse(m).ok_or(SettingsError::Invalid {
-                                field: "lead_automation",
-                                why: "must be automatic, manual or none",
-                            })?)
-                        }
-                        None => {
-                            return Err(SettingsError::Invalid {
-                                field: "lead_automation",
-                                why: "must be automatic, manual or none",
-                            });
-                        }
-                    };
-                    patch.lead_automation = Some(mode);
-                }
-                "nightly_hour" => {
-                    patch.nightly_hour = Some(NightlyHour::new(value.as_i64().ok_or(
-                        SettingsError::Invalid {
-                            field: "nightly_hour",
-                            why: "must be a whole hour from 0 to 23",
-                        },
-                    )?)?)
-                }
-                other => return Err(SettingsError::Unknown(other.to_owned())),
-            }
+            patch.set(key, value)?;
         }
         Ok(patch)
     }
+
+    /// Reads one named setting into the patch.
+    fn set(&mut self, key: &str, value: &serde_json::Value) -> Result<(), SettingsError> {
+        match key {
+            "log_target" => self.log_target = Some(log_target(value)?),
+            "time_zone" => self.time_zone = Some(time_zone(value)?),
+            "sender_staff_id" => self.sender_staff_id = Some(sender_staff_id(value)?),
+            "documents_folder" => self.documents_folder = Some(documents_folder(value)?),
+            "lead_automation" => self.lead_automation = Some(lead_automation(value)?),
+            "nightly_hour" => self.nightly_hour = Some(nightly_hour(value)?),
+            other => return Err(SettingsError::Unknown(other.to_owned())),
+        }
+        Ok(())
+    }
+}
+
+/// A setting given as text, without surrounding blanks.
+fn text<'v>(field: &'static str, v: &'v serde_json::Value) -> Result<&'v str, SettingsError> {
+    v.as_str().map(str::trim).ok_or(SettingsError::Invalid {
+        field,
+        why: "must be a string",
+    })
+}
+
+fn log_target(value: &serde_json::Value) -> Result<LogTarget, SettingsError> {
+    LogTarget::parse(text("log_target", value)?).ok_or(SettingsError::Invalid {
+        field: "log_target",
+        why: "must be thread or notes",
+    })
+}
+
+fn time_zone(value: &serde_json::Value) -> Result<chrono_tz::Tz, SettingsError> {
+    text("time_zone", value)?
+        .parse()
+        .map_err(|_| SettingsError::Invalid {
+            field: "time_zone",
+            why: "must be an IANA zone such as America/Chicago",
+        })
+}
+
+fn sender_staff_id(value: &serde_json::Value) -> Result<StaffId, SettingsError> {
+    value
+        .as_i64()
+        .and_then(|n| StaffId::new(n).ok())
+        .ok_or(SettingsError::Invalid {
+            field: "sender_staff_id",
+            why: "must be a MyCase staff id (a positive integer)",
+        })
+}
+
+/// `null`, or a folder that is empty once its slashes are trimmed: the default folder.
+fn documents_folder(value: &serde_json::Value) -> Result<Option<String>, SettingsError> {
+    if value.is_null() {
+        return Ok(None);
+    }
+    let folder = text("documents_folder", value)?.trim_matches('/');
+    Ok((!folder.is_empty()).then(|| folder.to_owned()))
+}
+
+/// `null` or `"none"`: leads are no longer converted.
+fn lead_automation(value: &serde_json::Value) -> Result<Option<LeadAutomation>, SettingsError> {
+    let invalid = SettingsError::Invalid {
+        field: "lead_automation",
+        why: "must be automatic, manual or none",
+    };
+    match value.as_str() {
+        None if value.is_null() => Ok(None),
+        Some("none") => Ok(None),
+        Some(mode) => LeadAutomation::parse(mode).map(Some).ok_or(invalid),
+        None => Err(invalid),
+    }
+}
+
+fn nightly_hour(value: &serde_json::Value) -> Result<NightlyHour, SettingsError> {
+    let hour = value.as_i64().ok_or(SettingsError::Invalid {
+        field: "nightly_hour",
+        why: "must be a whole hour from 0 to 23",
+    })?;
+    NightlyHour::new(hour)
 }
 
 #[cfg(test)]

@@ -233,18 +233,28 @@ async fn main() -> anyhow::Result<()> {
         mappings: aws.mappings(&config.mappings_table),
         jobs: aws.ledger_history(),
     };
-    match cli.command {
-        Command::List { page } => list(&ops, &page).await,
+    run(cli.command, &config, &aws, &ops).await
+}
+
+/// Runs one command that needs AWS.
+async fn run(
+    command: Command,
+    config: &AdminConfig,
+    aws: &Aws,
+    ops: &Operations,
+) -> anyhow::Result<()> {
+    match command {
+        Command::List { page } => list(ops, &page).await,
         Command::Status {
             integration: id,
             event: Some(event),
             json,
-        } => explain(&ops, &integration(&id)?, &event, json).await,
+        } => explain(ops, &integration(&id)?, &event, json).await,
         Command::Status {
             integration: id,
             event: None,
             json,
-        } => status(&ops, &integration(&id)?, json).await,
+        } => status(ops, &integration(&id)?, json).await,
         Command::Skipped {
             action:
                 SkippedAction::List {
@@ -252,22 +262,22 @@ async fn main() -> anyhow::Result<()> {
                     push_type: p,
                     page,
                 },
-        } => skipped_list(&ops, &integration(&id)?, p.as_deref(), &page).await,
+        } => skipped_list(ops, &integration(&id)?, p.as_deref(), &page).await,
         Command::Ledger {
             action: LedgerAction::Backfill { integration: id },
-        } => backfill(&aws, &integration(&id)?).await,
+        } => backfill(aws, &integration(&id)?).await,
         Command::Skipped {
             action:
                 SkippedAction::Replay {
                     integration: id,
                     push_type: p,
                 },
-        } => skipped_replay(&ops, &integration(&id)?, p.as_deref()).await,
+        } => skipped_replay(ops, &integration(&id)?, p.as_deref()).await,
         Command::Dlq {
             action: DlqAction::List { push_type: p, max },
         } => {
             let source = source_queue(&config.queues, push_type(&p)?)?;
-            dlq_list(&aws, &source, max).await
+            dlq_list(aws, &source, max).await
         }
         Command::Dlq {
             action:
@@ -278,7 +288,7 @@ async fn main() -> anyhow::Result<()> {
                 },
         } => {
             let source = source_queue(&config.queues, push_type(&p)?)?;
-            dlq_replay(&aws, &source, reason.as_ref(), max).await
+            dlq_replay(aws, &source, reason.as_ref(), max).await
         }
         Command::Top { .. } => unreachable!("handled before reading the environment"),
     }

@@ -166,6 +166,15 @@ impl Top {
             .map(|(a, b)| format!("{} lines, {} → {} UTC", self.lines, clock(a), clock(b)))
             .unwrap_or_else(|| "no metrics yet".to_owned());
         let _ = writeln!(out, "Hona → MyCase, from the functions' metrics ({span})");
+        self.render_push_types(&mut out);
+        self.render_functions(&mut out);
+        self.render_budget(&mut out);
+        self.render_uploads(&mut out);
+        out
+    }
+
+    /// What happened to the events, per push type, and why the failed ones failed.
+    fn render_push_types(&self, out: &mut String) {
         let _ = writeln!(
             out,
             "\n{:<14} {:>7} {:>8} {:>7} {:>8}   {:>21}",
@@ -195,18 +204,19 @@ impl Top {
                 .collect();
             let _ = writeln!(out, "failed, by reason: {}", reasons.join(", "));
         }
+    }
+
+    /// Each function's use of MyCase's rate budget, and its cold starts.
+    fn render_functions(&self, out: &mut String) {
         let _ = writeln!(
             out,
             "\n{:<20} {:>9} {:>5} {:>16} {:>10} {:>12}",
             "function", "requests", "429s", "waited (budget)", "mean wait", "cold starts"
         );
-        let mut requests = 0;
         for (function, row) in &self.functions {
-            requests += row.requests;
-            let mean = if row.permits_waited == 0 {
-                "-".to_owned()
-            } else {
-                format!("{} ms", row.permit_wait_ms / row.permits_waited)
+            let mean = match row.permit_wait_ms.checked_div(row.permits_waited) {
+                Some(ms) => format!("{ms} ms"),
+                None => "-".to_owned(),
             };
             let _ = writeln!(
                 out,
@@ -214,25 +224,34 @@ impl Top {
                 function, row.requests, row.throttled, row.permits_waited, mean, row.cold_starts
             );
         }
-        if let Some((a, b)) = self.span_ms {
-            let secs = ((b - a) as f64 / 1000.0).max(1.0);
-            let _ = writeln!(
-                out,
-                "MyCase budget: {requests} requests in {secs:.0} s = {:.2}/s of the bundle's {}/s",
-                requests as f64 / secs,
-                mycase_client::ratelimit::DEFAULT_RATE_PER_SECOND
-            );
+    }
+
+    /// The bundle's MyCase requests per second over the span, against the shared budget.
+    fn render_budget(&self, out: &mut String) {
+        let Some((a, b)) = self.span_ms else {
+            return;
+        };
+        let requests: u64 = self.functions.values().map(|row| row.requests).sum();
+        let secs = ((b - a) as f64 / 1000.0).max(1.0);
+        let _ = writeln!(
+            out,
+            "MyCase budget: {requests} requests in {secs:.0} s = {:.2}/s of the bundle's {}/s",
+            requests as f64 / secs,
+            mycase_client::ratelimit::DEFAULT_RATE_PER_SECOND
+        );
+    }
+
+    fn render_uploads(&self, out: &mut String) {
+        if self.upload_seconds.is_empty() {
+            return;
         }
-        if !self.upload_seconds.is_empty() {
-            let _ = writeln!(
-                out,
-                "documents uploaded: {}, {:.1} MB, {} each at p95",
-                self.upload_seconds.len(),
-                self.upload_bytes as f64 / 1_048_576.0,
-                seconds(percentile(&self.upload_seconds, 95.0))
-            );
-        }
-        out
+        let _ = writeln!(
+            out,
+            "documents uploaded: {}, {:.1} MB, {} each at p95",
+            self.upload_seconds.len(),
+            self.upload_bytes as f64 / 1_048_576.0,
+            seconds(percentile(&self.upload_seconds, 95.0))
+        );
     }
 }
 

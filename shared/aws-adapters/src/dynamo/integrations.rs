@@ -30,11 +30,10 @@ impl DynamoIntegrations {
     pub fn new(client: Client, table: String) -> Self {
         Self { client, table }
     }
-}
 
-#[async_trait]
-impl IntegrationStore for DynamoIntegrations {
-    async fn get(&self, id: &IntegrationId) -> Result<Option<Integration>, StoreError> {
+    /// The integration's row, read consistently; the pipeline's `get` and the admin API's
+    /// `record` parse it each their own way.
+    async fn item(&self, id: &IntegrationId) -> Result<Option<Item>, StoreError> {
         let out = self
             .client
             .get_item()
@@ -44,7 +43,15 @@ impl IntegrationStore for DynamoIntegrations {
             .send()
             .await
             .map_err(|e| store_error("integrations", "get", e))?;
-        out.item.map(|item| parse(id, &item)).transpose()
+        Ok(out.item)
+    }
+}
+
+#[async_trait]
+impl IntegrationStore for DynamoIntegrations {
+    async fn get(&self, id: &IntegrationId) -> Result<Option<Integration>, StoreError> {
+        let item = self.item(id).await?;
+        item.map(|item| parse(id, &item)).transpose()
     }
 }
 
@@ -163,16 +170,8 @@ impl DynamoIntegrations {
 #[async_trait]
 impl IntegrationAdmin for DynamoIntegrations {
     async fn record(&self, id: &IntegrationId) -> Result<Option<IntegrationRecord>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("integration_id", s(id.as_str()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| store_error("integrations", "get", e))?;
-        out.item.map(|item| parse_record(id, &item)).transpose()
+        let item = self.item(id).await?;
+        item.map(|item| parse_record(id, &item)).transpose()
     }
 
     async fn list(&self) -> Result<Vec<IntegrationRecord>, StoreError> {

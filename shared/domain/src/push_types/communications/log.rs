@@ -43,11 +43,7 @@ impl CommunicationsLog {
                 Ok(Landed::new(vec![MyCaseRef::new("note", note)]))
             }
             LogTarget::Thread => {
-                let wait_until = ctx
-                    .deadline
-                    .at
-                    .checked_sub(WAIT_MARGIN)
-                    .unwrap_or(ctx.deadline.at);
+                let wait_until = ctx.deadline.before(WAIT_MARGIN);
                 let thread = thread_for_case(
                     self.threads.as_ref(),
                     mycase.as_ref(),

@@ -71,83 +71,113 @@ impl Push for Documents {
         let case = event.case_id().ok_or_else(|| {
             PushError::permanent(Reason::MissingCase, "The event names no MyCase case.")
         })?;
-        let data = &event.data;
-        // SPEC §2: Hona writes every file under its firm's prefix. A key outside this
-        // event's own `{org_id}/{integration_id}/` could name another firm's file: refused
-        // for good, before S3 or MyCase is asked anything.
-        let prefix = format!(
-            "{}/{}/",
-            event.org_id.as_str(),
-            event.integration_id.as_str()
-        );
-        if !data.location.key.starts_with(&prefix) {
-            return Err(PushError::permanent(
-                Reason::ObjectNotOwned,
-                "The file's S3 key is outside this firm's prefix ({org_id}/{integration_id}/); nothing was read or sent.",
-            ));
-        }
-        let size = data.size_bytes;
-        if size > SINGLE_PUT_LIMIT {
-            return Err(PushError::permanent(
-                Reason::TooLarge,
-                "The file is over 5 GB, the most one upload to MyCase can carry.",
-            ));
-        }
-        let needed = time_needed(size) + PUT_MARGIN;
-        if ctx.deadline.remaining() < needed {
-            info!(
-                bytes = size,
-                needed_ms = needed.as_millis() as u64,
-                "not enough time left to upload; leaving it to a later invocation"
-            );
-            return Err(deadline_error());
-        }
-
+        refuse_other_firms_file(event)?;
+        let needed = time_to_upload(ctx, event.data.size_bytes)?;
         let mycase = self
             .mycase
             .connect(ctx.integration, ctx.deadline.at)
             .await?;
+        let file = self.open_checked(&event.data).await?;
+        let slot = self
+            .slot_for(ctx, event, case, mycase.as_ref(), needed)
+            .await?;
+        self.put_file(ctx, &event.id, mycase.as_ref(), slot, file)
+            .await
+    }
+}
+
+/// SPEC §2: Hona writes every file under its firm's prefix. A key outside this event's
+/// own `{org_id}/{integration_id}/` could name another firm's file: refused for good,
+/// before S3 or MyCase is asked anything.
+fn refuse_other_firms_file(event: &Event<DocumentReceived>) -> Result<(), PushError> {
+    let prefix = format!(
+        "{}/{}/",
+        event.org_id.as_str(),
+        event.integration_id.as_str()
+    );
+    if event.data.location.key.starts_with(&prefix) {
+        return Ok(());
+    }
+    Err(PushError::permanent(
+        Reason::ObjectNotOwned,
+        "The file's S3 key is outside this firm's prefix ({org_id}/{integration_id}/); nothing was read or sent.",
+    ))
+}
+
+/// The time the upload of `size` bytes needs, if it can ever work and this invocation
+/// has that long left; otherwise the next invocation gets it, nothing half done.
+fn time_to_upload(ctx: &PushContext<'_>, size: u64) -> Result<Duration, PushError> {
+    if size > SINGLE_PUT_LIMIT {
+        return Err(PushError::permanent(
+            Reason::TooLarge,
+            "The file is over 5 GB, the most one upload to MyCase can carry.",
+        ));
+    }
+    let needed = time_needed(size) + PUT_MARGIN;
+    if ctx.deadline.remaining() < needed {
+        info!(
+            bytes = size,
+            needed_ms = needed.as_millis() as u64,
+            "not enough time left to upload; leaving it to a later invocation"
+        );
+        return Err(deadline_error());
+    }
+    Ok(needed)
+}
+
+/// The file's bytes on their way to MyCase. A small file was verified whole before
+/// anything is sent (`verdict` is `None`); a large one is verified as it streams, and
+/// `verdict` says afterwards whether it matched.
+struct CheckedFile {
+    body: ByteStream,
+    size: u64,
+    verdict: Option<Verdict>,
+}
+
+impl Documents {
+    /// Opens the S3 object, whose length must be the event's `size_bytes`, and checks
+    /// its bytes against the event's (whole, or on the way).
+    async fn open_checked(&self, data: &DocumentReceived) -> Result<CheckedFile, PushError> {
+        let size = data.size_bytes;
         let object = self.source.open(&data.location).await?;
         if object.length != size {
             return Err(mismatch_error(Mismatch::Size { expected: size }));
         }
-        let (body, verdict) = if size <= READ_WHOLE_UP_TO {
+        if size <= READ_WHOLE_UP_TO {
             let bytes = read_whole(object.body, size).await?;
             verify_whole(&bytes, size, data.sha256).map_err(mismatch_error)?;
             let once: ByteStream = Box::pin(futures::stream::once(async move { Ok(bytes) }));
-            (once, None)
-        } else {
-            let verified = Verified::new(object.body, size, data.sha256);
-            let verdict = verified.verdict();
-            (Box::pin(verified) as ByteStream, Some(verdict))
-        };
+            return Ok(CheckedFile {
+                body: once,
+                size,
+                verdict: None,
+            });
+        }
+        let verified = Verified::new(object.body, size, data.sha256);
+        let verdict = verified.verdict();
+        Ok(CheckedFile {
+            body: Box::pin(verified),
+            size,
+            verdict: Some(verdict),
+        })
+    }
 
-        let slot = self
-            .slot_for(ctx, event, case, mycase.as_ref(), needed)
-            .await?;
-        let put_until = ctx
-            .deadline
-            .at
-            .checked_sub(PUT_MARGIN)
-            .unwrap_or(ctx.deadline.at);
+    /// PUTs the file into its slot, stopped [`PUT_MARGIN`] before the invocation's
+    /// deadline so the failure is recorded before Lambda would kill the process.
+    async fn put_file(
+        &self,
+        ctx: &PushContext<'_>,
+        event: &EventId,
+        mycase: &dyn CaseDocuments,
+        slot: UploadSlot,
+        file: CheckedFile,
+    ) -> Result<Pushed, PushError> {
+        let size = file.size;
+        let put_until = ctx.deadline.before(PUT_MARGIN);
         let started = std::time::Instant::now();
-        let put = tokio::time::timeout_at(put_until, mycase.upload(&slot.target, body, size));
+        let put = tokio::time::timeout_at(put_until, mycase.upload(&slot.target, file.body, size));
         match put.await {
-            Ok(Ok(())) => {
-                let took = started.elapsed();
-                info!(
-                    document_id = slot.document_id,
-                    bytes = size,
-                    elapsed_ms = took.as_millis() as u64,
-                    "document uploaded"
-                );
-                crate::metrics::uploaded(Self::PUSH_TYPE, size, took);
-                let mut refs = vec![MyCaseRef::new("document", slot.document_id)];
-                if let Some(v) = slot.version_id {
-                    refs.push(MyCaseRef::new("document_version", v));
-                }
-                Ok(Landed::new(refs).into())
-            }
+            Ok(Ok(())) => Ok(landed(&slot, size, started.elapsed())),
             Err(_elapsed) => {
                 warn!(
                     document_id = slot.document_id,
@@ -157,13 +187,31 @@ impl Push for Documents {
                 Err(deadline_error())
             }
             Ok(Err(failure)) => {
-                if let Some(m) = verdict.as_ref().and_then(Verdict::mismatch) {
+                // A streamed file that did not match was stopped mid-PUT by `Verified`:
+                // the failed PUT is only the symptom, the mismatch is the (permanent) reason.
+                if let Some(m) = file.verdict.as_ref().and_then(Verdict::mismatch) {
                     return Err(mismatch_error(m));
                 }
-                self.upload_failed(&event.id, &slot, failure).await
+                self.upload_failed(event, &slot, failure).await
             }
         }
     }
+}
+
+/// S3 accepted the PUT: the document (and its version, if one was made) has landed.
+fn landed(slot: &UploadSlot, size: u64, took: Duration) -> Pushed {
+    info!(
+        document_id = slot.document_id,
+        bytes = size,
+        elapsed_ms = took.as_millis() as u64,
+        "document uploaded"
+    );
+    crate::metrics::uploaded(Documents::PUSH_TYPE, size, took);
+    let mut refs = vec![MyCaseRef::new("document", slot.document_id)];
+    if let Some(v) = slot.version_id {
+        refs.push(MyCaseRef::new("document_version", v));
+    }
+    Landed::new(refs).into()
 }
 
 impl Documents {

@@ -22,40 +22,58 @@ pub fn new_client(
     event: &EventId,
     zone: chrono_tz::Tz,
 ) -> (NewClientContact, Vec<Remark>) {
-    let mut remarks = Vec::new();
-    let (first_name, last_name) = match (lead.first_name.as_deref(), lead.last_name.as_deref()) {
-        (Some(first), Some(last)) => (first.to_owned(), last.to_owned()),
-        (Some(first), None) => match first.rsplit_once(char::is_whitespace) {
-            Some((given, family)) => {
-                remarks.push(Remark::new(
-                    Reason::NameFallback,
-                    "The lead had no last name: the last word of its first name was used.",
-                ));
-                (given.trim().to_owned(), family.to_owned())
-            }
-            None => {
-                remarks.push(Remark::new(
-                    Reason::NameFallback,
-                    format!("The lead had no last name: \"{NAME_NOT_GIVEN}\" was used."),
-                ));
-                (first.to_owned(), NAME_NOT_GIVEN.to_owned())
-            }
-        },
-        (None, Some(last)) => {
-            remarks.push(Remark::new(
-                Reason::NameFallback,
-                format!("The lead had no first name: \"{NAME_NOT_GIVEN}\" was used."),
-            ));
-            (NAME_NOT_GIVEN.to_owned(), last.to_owned())
-        }
-        (None, None) => {
-            remarks.push(Remark::new(
-                Reason::NameFallback,
-                format!("The lead had no name: \"{NAME_NOT_GIVEN} {NAME_NOT_GIVEN}\" was used."),
-            ));
-            (NAME_NOT_GIVEN.to_owned(), NAME_NOT_GIVEN.to_owned())
-        }
+    let (first_name, last_name, fallback) = names(lead);
+    let client = NewClientContact {
+        first_name,
+        last_name,
+        email: lead.email.as_ref().map(|e| e.as_str().to_owned()),
+        cell_phone_number: lead.phone.as_ref().map(|p| p.as_str().to_owned()),
+        notes: notes(lead, event, zone),
     };
+    (client, fallback.into_iter().collect())
+}
+
+/// The first and last name MyCase requires, and the remark when a fallback stood in.
+fn names(lead: &Lead) -> (String, String, Option<Remark>) {
+    let fallback = |detail: String| Some(Remark::new(Reason::NameFallback, detail));
+    match (lead.first_name.as_deref(), lead.last_name.as_deref()) {
+        (Some(first), Some(last)) => (first.to_owned(), last.to_owned(), None),
+        (Some(first), None) => match first.rsplit_once(char::is_whitespace) {
+            Some((given, family)) => (
+                given.trim().to_owned(),
+                family.to_owned(),
+                fallback(
+                    "The lead had no last name: the last word of its first name was used.".into(),
+                ),
+            ),
+            None => (
+                first.to_owned(),
+                NAME_NOT_GIVEN.to_owned(),
+                fallback(format!(
+                    "The lead had no last name: \"{NAME_NOT_GIVEN}\" was used."
+                )),
+            ),
+        },
+        (None, Some(last)) => (
+            NAME_NOT_GIVEN.to_owned(),
+            last.to_owned(),
+            fallback(format!(
+                "The lead had no first name: \"{NAME_NOT_GIVEN}\" was used."
+            )),
+        ),
+        (None, None) => (
+            NAME_NOT_GIVEN.to_owned(),
+            NAME_NOT_GIVEN.to_owned(),
+            fallback(format!(
+                "The lead had no name: \"{NAME_NOT_GIVEN} {NAME_NOT_GIVEN}\" was used."
+            )),
+        ),
+    }
+}
+
+/// The client's note: where and when the lead came from, who asked for the conversion,
+/// the lead's summary, and the references back to Hona.
+fn notes(lead: &Lead, event: &EventId, zone: chrono_tz::Tz) -> String {
     let captured = lead
         .captured_at
         .with_timezone(&zone)
@@ -71,14 +89,7 @@ pub fn new_client(
         notes.push_str(&format!("\n\nSummary: {summary}"));
     }
     notes.push_str(&format!("\n\n— Hona lead {} · ref {event}", lead.lead_id));
-    let client = NewClientContact {
-        first_name,
-        last_name,
-        email: lead.email.as_ref().map(|e| e.as_str().to_owned()),
-        cell_phone_number: lead.phone.as_ref().map(|p| p.as_str().to_owned()),
-        notes,
-    };
-    (client, remarks)
+    notes
 }
 
 #[cfg(test)]

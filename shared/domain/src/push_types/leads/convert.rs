@@ -68,11 +68,7 @@ impl Push for LeadConversion {
 
         let integration = ctx.integration;
         let key = lead_key(&integration.id, &lead.lead_id);
-        let wait_until = ctx
-            .deadline
-            .at
-            .checked_sub(WAIT_MARGIN)
-            .unwrap_or(ctx.deadline.at);
+        let wait_until = ctx.deadline.before(WAIT_MARGIN);
         let conversion = convert_once(
             self.conversions.as_ref(),
             &key,
