@@ -258,15 +258,9 @@ impl Reason {
                 "A Hona engineer should fix the sender; the event is in the dead-letter queue with its reason and can be replayed once fixed.",
             ),
             ReconnectNeeded | Forbidden | NotFound | CaseNotFound | MissingCase | InvalidStaff
-            | DuplicateEmail | ConnectionFailed => self.explain_mycase(),
-            PageTokenExpired => says(
-                "MyCase no longer honoured a saved page of its client list, so the lead-matching index restarts its build.",
-                "Nothing to do: the index rebuilds on its own; leads are matched directly meanwhile.",
-            ),
-            MyCaseRejected422 => says(
-                "MyCase refused the data as invalid.",
-                "Look at the failure detail in the ledger, correct the record in Hona, then replay.",
-            ),
+            | DuplicateEmail | ConnectionFailed | PageTokenExpired | MyCaseRejected422 => {
+                self.explain_mycase()
+            }
             MyCaseRejected400
             | MyCaseRejected409
             | MyCaseRejected413
@@ -366,6 +360,14 @@ impl Reason {
             Reason::DuplicateEmail => says(
                 "MyCase refused a new client because its email belongs to another client.",
                 "Nothing to do if it lands on retry (Hona links that client); otherwise check MyCase for the client with that email.",
+            ),
+            Reason::PageTokenExpired => says(
+                "MyCase no longer honoured a saved page of its client list, so the lead-matching index restarts its build.",
+                "Nothing to do: the index rebuilds on its own; leads are matched directly meanwhile.",
+            ),
+            Reason::MyCaseRejected422 => says(
+                "MyCase refused the data as invalid.",
+                "Look at the failure detail in the ledger, correct the record in Hona, then replay.",
             ),
             _ => says(
                 "MyCase could not be reached with this integration's tokens during the nightly check.",

@@ -304,9 +304,21 @@ impl DynamoLedger {
         entry: &LedgerEntry,
         previous: Option<&Previous>,
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
-        let build = |e: aws_sdk_dynamodb::error::BuildError| {
-            StoreError::new("ledger", "record", e.to_string())
-        };
+        let mut items = vec![self.row_put(entry, previous)?];
+        items.extend(self.copy_writes(entry, previous)?);
+        let partition = summary_partition(entry.integration_id.as_str());
+        for (key, counts) in summary_deltas(entry, previous) {
+            items.push(self.summary_update(&partition, &key, counts, entry)?);
+        }
+        Ok(items)
+    }
+
+    /// The row itself, conditioned on it being as it was read (or absent).
+    fn row_put(
+        &self,
+        entry: &LedgerEntry,
+        previous: Option<&Previous>,
+    ) -> Result<TransactWriteItem, StoreError> {
         let mut put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(row_item(entry, self.retention)));
@@ -317,11 +329,18 @@ impl DynamoLedger {
                 .expression_attribute_values(":po", s(p.outcome.clone()))
                 .expression_attribute_values(":pa", s(p.recorded_at_raw.clone())),
         };
-        let mut items = vec![
-            TransactWriteItem::builder()
-                .put(put.build().map_err(build)?)
-                .build(),
-        ];
+        Ok(TransactWriteItem::builder()
+            .put(put.build().map_err(build_error)?)
+            .build())
+    }
+
+    /// The row's problem copy put, and its previous copy deleted when the key moved.
+    fn copy_writes(
+        &self,
+        entry: &LedgerEntry,
+        previous: Option<&Previous>,
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let mut items = Vec::new();
         let copy = problem_copy(entry, self.retention);
         let copy_key = copy.as_ref().map(|_| problem_copy_key(entry));
         let copies = problems_partition(entry.integration_id.as_str());
@@ -335,7 +354,7 @@ impl DynamoLedger {
                 .key("integration_id", s(copies))
                 .key("event_id", s(old))
                 .build()
-                .map_err(build)?;
+                .map_err(build_error)?;
             items.push(TransactWriteItem::builder().delete(delete).build());
         }
         if let Some(copy) = copy {
@@ -343,74 +362,87 @@ impl DynamoLedger {
                 .table_name(&self.table)
                 .set_item(Some(copy))
                 .build()
-                .map_err(build)?;
+                .map_err(build_error)?;
             items.push(TransactWriteItem::builder().put(put).build());
-        }
-        let (push, outcome) = (entry.push_type.as_str(), entry.outcome.name());
-        let mut deltas = Deltas::new();
-        let mut add = |key: String, attribute: String, by: i64| {
-            *deltas.entry(key).or_default().entry(attribute).or_default() += by;
-        };
-        add(summary_key(push), outcome.to_owned(), 1);
-        add(
-            day_key(entry.recorded_at),
-            hour_attribute(push, outcome, entry.recorded_at),
-            1,
-        );
-        if let Some(p) = previous {
-            add(summary_key(&p.push_type), p.outcome.clone(), -1);
-            add(
-                day_key(p.recorded_at),
-                hour_attribute(&p.push_type, &p.outcome, p.recorded_at),
-                -1,
-            );
-        }
-        let partition = summary_partition(entry.integration_id.as_str());
-        for (key, counts) in deltas {
-            let mut update = Update::builder()
-                .table_name(&self.table)
-                .key("integration_id", s(partition.clone()))
-                .key("event_id", s(key.clone()))
-                .expression_attribute_values(":now", s(stamp(Utc::now())));
-            let mut set = vec!["updated_at = :now".to_owned()];
-            if key == summary_key(push) {
-                match entry.outcome {
-                    Outcome::Landed { .. } => set.push("last_success = :at".into()),
-                    Outcome::Failed { .. } => set.push("last_failure = :at".into()),
-                    Outcome::Skipped { .. } => {}
-                }
-                if set.len() > 1 {
-                    update = update.expression_attribute_values(":at", s(stamp(entry.recorded_at)));
-                }
-            }
-            if key.starts_with("day#") {
-                set.push("expires_at = :exp".into());
-                update = update.expression_attribute_values(":exp", day_expiry(entry.recorded_at));
-            }
-            let mut adds = Vec::new();
-            for (i, (attribute, by)) in counts.into_iter().filter(|(_, by)| *by != 0).enumerate() {
-                adds.push(format!("#c{i} :c{i}"));
-                update = update
-                    .expression_attribute_names(format!("#c{i}"), attribute)
-                    .expression_attribute_values(format!(":c{i}"), n(by));
-            }
-            let mut expression = format!("SET {}", set.join(", "));
-            if !adds.is_empty() {
-                expression.push_str(&format!(" ADD {}", adds.join(", ")));
-            }
-            items.push(
-                TransactWriteItem::builder()
-                    .update(
-                        update
-                            .update_expression(expression)
-                            .build()
-                            .map_err(build)?,
-                    )
-                    .build(),
-            );
         }
         Ok(items)
     }
+
+    /// One summary record's update: its counts moved by `counts`, its last success or
+    /// failure stamped, a day record's expiry set.
+    fn summary_update(
+        &self,
+        partition: &str,
+        key: &str,
+        counts: BTreeMap<String, i64>,
+        entry: &LedgerEntry,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .key("integration_id", s(partition.to_owned()))
+            .key("event_id", s(key.to_owned()))
+            .expression_attribute_values(":now", s(stamp(Utc::now())));
+        let mut set = vec!["updated_at = :now".to_owned()];
+        if key == summary_key(entry.push_type.as_str()) {
+            match entry.outcome {
+                Outcome::Landed { .. } => set.push("last_success = :at".into()),
+                Outcome::Failed { .. } => set.push("last_failure = :at".into()),
+                Outcome::Skipped { .. } => {}
+            }
+            if set.len() > 1 {
+                update = update.expression_attribute_values(":at", s(stamp(entry.recorded_at)));
+            }
+        }
+        if key.starts_with("day#") {
+            set.push("expires_at = :exp".into());
+            update = update.expression_attribute_values(":exp", day_expiry(entry.recorded_at));
+        }
+        let mut adds = Vec::new();
+        for (i, (attribute, by)) in counts.into_iter().filter(|(_, by)| *by != 0).enumerate() {
+            adds.push(format!("#c{i} :c{i}"));
+            update = update
+                .expression_attribute_names(format!("#c{i}"), attribute)
+                .expression_attribute_values(format!(":c{i}"), n(by));
+        }
+        let mut expression = format!("SET {}", set.join(", "));
+        if !adds.is_empty() {
+            expression.push_str(&format!(" ADD {}", adds.join(", ")));
+        }
+        let update = update
+            .update_expression(expression)
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+}
+
+fn build_error(e: aws_sdk_dynamodb::error::BuildError) -> StoreError {
+    StoreError::new("ledger", "record", e.to_string())
+}
+
+/// How the write moves the summaries' counts: +1 for the row's outcome, -1 for the
+/// outcome it replaces (so a redelivery or replay moves a count, never adds one).
+fn summary_deltas(entry: &LedgerEntry, previous: Option<&Previous>) -> Deltas {
+    let (push, outcome) = (entry.push_type.as_str(), entry.outcome.name());
+    let mut deltas = Deltas::new();
+    let mut add = |key: String, attribute: String, by: i64| {
+        *deltas.entry(key).or_default().entry(attribute).or_default() += by;
+    };
+    add(summary_key(push), outcome.to_owned(), 1);
+    add(
+        day_key(entry.recorded_at),
+        hour_attribute(push, outcome, entry.recorded_at),
+        1,
+    );
+    if let Some(p) = previous {
+        add(summary_key(&p.push_type), p.outcome.clone(), -1);
+        add(
+            day_key(p.recorded_at),
+            hour_attribute(&p.push_type, &p.outcome, p.recorded_at),
+            -1,
+        );
+    }
+    deltas
 }
 
 #[async_trait]
