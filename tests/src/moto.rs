@@ -19,10 +19,12 @@ pub struct Moto {
 }
 
 impl Moto {
-    /// Starts `moto_server -H 127.0.0.1 -p <free port>` and waits until it answers HTTP.
+    /// Starts moto's server (`scripts/moto-server.py`: `moto_server` with DynamoDB
+    /// requests applied one at a time, as DynamoDB applies each atomically) on
+    /// `127.0.0.1:<free port>` and waits until it answers HTTP.
     pub async fn start() -> anyhow::Result<Self> {
-        let bin = crate::venv_bin().join("moto_server");
-        if !bin.exists() {
+        let bin = crate::venv_bin().join("python");
+        if !crate::venv_bin().join("moto_server").exists() {
             bail!(
                 "{} not found: run scripts/bootstrap.sh (creates .venv with moto[server])",
                 bin.display()
@@ -44,7 +46,8 @@ impl Moto {
         let log = std::fs::File::create(&log_path)
             .with_context(|| format!("creating {}", log_path.display()))?;
         let mut cmd = tokio::process::Command::new(bin);
-        cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        cmd.arg(crate::workspace_root().join("scripts/moto-server.py"))
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .current_dir(crate::workspace_root())
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
