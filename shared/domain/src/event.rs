@@ -113,14 +113,9 @@ pub enum BadInputReason {
 }
 
 impl BadInputReason {
+    /// The stored spelling: the [`crate::Reason`] it is, spelled once, there.
     pub fn as_str(self) -> &'static str {
-        match self {
-            BadInputReason::InvalidJson => "invalid_json",
-            BadInputReason::UnknownType => "unknown_type",
-            BadInputReason::UnsupportedType => "unsupported_type",
-            BadInputReason::MissingField => "missing_field",
-            BadInputReason::InvalidField => "invalid_field",
-        }
+        (&crate::reason::Reason::from(self)).into()
     }
 }
 
