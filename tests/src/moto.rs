@@ -45,6 +45,7 @@ impl Moto {
         let log_path = crate::log_dir().join(format!("moto-{port}.log"));
         let log = std::fs::File::create(&log_path)
             .with_context(|| format!("creating {}", log_path.display()))?;
+        let id = crate::unique_suffix();
         let mut cmd = tokio::process::Command::new(bin);
         cmd.arg(crate::workspace_root().join("scripts/moto-server.py"))
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
@@ -57,6 +58,9 @@ impl Moto {
             .env("AWS_ACCESS_KEY_ID", "testing")
             .env("AWS_SECRET_ACCESS_KEY", "testing")
             .env("AWS_DEFAULT_REGION", "us-east-1")
+            // Tags every answer (scripts/moto-server.py): ours, not another test's
+            // moto that won the race for this port.
+            .env("HONA_MOTO_ID", &id)
             .env_remove("AWS_PROFILE")
             .env_remove("AWS_ENDPOINT_URL");
         process::isolate(&mut cmd);
@@ -70,11 +74,13 @@ impl Moto {
             endpoint,
             log_path,
         };
-        moto.wait_ready(Duration::from_secs(30)).await?;
+        moto.wait_ready(&id, Duration::from_secs(30)).await?;
         Ok(moto)
     }
 
-    async fn wait_ready(&mut self, timeout: Duration) -> anyhow::Result<()> {
+    /// Until our server answers: an answer without our `x-hona-moto` id is another
+    /// process on the port (this one then exits, and `start` tries another port).
+    async fn wait_ready(&mut self, id: &str, timeout: Duration) -> anyhow::Result<()> {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(2))
             .build()?;
@@ -85,7 +91,13 @@ impl Moto {
                 let log = std::fs::read_to_string(&self.log_path).unwrap_or_default();
                 bail!("moto_server exited with {status} before answering:\n{log}");
             }
-            if http.get(&url).send().await.is_ok() {
+            if let Ok(answer) = http.get(&url).send().await
+                && answer
+                    .headers()
+                    .get("x-hona-moto")
+                    .and_then(|v| v.to_str().ok())
+                    == Some(id)
+            {
                 return Ok(());
             }
             if tokio::time::Instant::now() >= deadline {
